@@ -1,0 +1,115 @@
+//! The command line, as clap sees it. Commands turn these raw flags into typed options.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trackstrip",
+    version,
+    about = "Strips trackers from web pages as they stream through"
+)]
+pub struct Cli {
+    /// Log line format (logs go to stderr; RUST_LOG sets the level).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Strip trackers from an HTML page and write the result to stdout, streaming.
+    Strip(StripArgs),
+    /// Report the trackers a page (file or URL) loads, who runs them and which rule flags them.
+    /// Exit status: 0 no tracker, 1 trackers found, 2 error.
+    Audit(AuditArgs),
+    /// Work with rule files and filter lists.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate rule files (rules/*.toml) and ABP filter lists; report file:line for each problem.
+    /// With no PATH, checks the bundled rules. Exit status: 0 valid, 1 problems found.
+    Check {
+        /// Rule files, rule directories, or filter lists (*.txt).
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Where rules come from (shared by every command that matches).
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
+    /// A rules directory: files named like the bundled ones (trackers.toml...) replace them,
+    /// files named NAME-trackers.toml (etc.) add to them.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// An ABP-syntax filter list (EasyPrivacy, EasyList...), loaded as is. Repeatable.
+    #[arg(long = "list", value_name = "FILE")]
+    pub lists: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// The page's own address: tells first-party from third-party and resolves relative URLs.
+    #[arg(long, value_name = "PAGE_URL")]
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Decide but change nothing (the output is the input); with --events, see what would go.
+    #[arg(long)]
+    pub report_only: bool,
+    /// The page's character encoding, when the file doesn't say (default: BOM, <meta>, UTF-8).
+    #[arg(long, value_name = "LABEL")]
+    pub charset: Option<String>,
+    /// Also write the audit events as JSON lines to this file.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// The HTML file; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The page's address, for a FILE or stdin (a URL target is its own address).
+    #[arg(long, value_name = "PAGE_URL")]
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Write the report here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Seconds allowed for fetching a URL (connect, headers and body together).
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+    /// Most redirects to follow when fetching a URL.
+    #[arg(long, default_value_t = 10)]
+    pub max_redirects: usize,
+    /// Trust this PEM CA certificate for https URLs, besides the built-in roots. Repeatable.
+    #[arg(long = "extra-root", value_name = "FILE")]
+    pub extra_roots: Vec<PathBuf>,
+    /// A page: a file, `-` for stdin, or an http(s) URL.
+    #[arg(value_name = "FILE|URL|-")]
+    pub target: String,
+}

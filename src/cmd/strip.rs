@@ -1,0 +1,95 @@
+//! `trackstrip strip`: a file or stdin in, the stripped page out on stdout, streaming.
+
+use super::{CmdError, load_rules, open_input, read_up_to};
+use crate::cli::StripArgs;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use trackstrip::charset::{self, Charset, PRESCAN_BYTES};
+use trackstrip::policy::PageContext;
+use trackstrip::strip::{StripOptions, Stripper};
+
+const CHUNK: usize = 64 * 1024;
+
+pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
+    let rules = Arc::new(load_rules(&args.rules)?);
+    let page = match &args.url {
+        Some(u) => PageContext::new(u).map_err(CmdError::Usage)?,
+        None => PageContext::unknown(),
+    };
+    let name = args
+        .input
+        .as_ref()
+        .map_or("stdin".to_string(), |p| p.display().to_string());
+    let mut input = open_input(args.input.as_deref())?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(CHUNK, stdout.lock());
+
+    // The first bytes decide the encoding; they are bounded, the rest streams.
+    let mut buf = vec![0u8; CHUNK];
+    let mut n = read_up_to(&mut input, &mut buf[..PRESCAN_BYTES])
+        .map_err(CmdError::io(format!("cannot read {name}")))?;
+    let detected = match &args.charset {
+        Some(label) => charset::detect(&[], Some(label)),
+        None => charset::detect(&buf[..n], None),
+    };
+    let (encoding, declared) = match detected {
+        Charset::Rewrite { encoding, declared } => (encoding, declared),
+        Charset::PassThrough(enc) => {
+            tracing::warn!(
+                encoding = enc.name(),
+                "this encoding can't be rewritten; passing the page through unchanged"
+            );
+            loop {
+                out.write_all(&buf[..n])
+                    .map_err(CmdError::io("cannot write to stdout"))?;
+                n = read_up_to(&mut input, &mut buf)
+                    .map_err(CmdError::io(format!("cannot read {name}")))?;
+                if n == 0 {
+                    out.flush()
+                        .map_err(CmdError::io("cannot write to stdout"))?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    };
+    let opts = StripOptions {
+        enforce: !args.report_only,
+        encoding,
+        follow_meta_charset: !declared,
+        ..StripOptions::default()
+    };
+    let mut stripper = Stripper::new(rules, page, opts);
+    while n > 0 {
+        let produced = stripper.write(&buf[..n]);
+        out.write_all(&produced)
+            .map_err(CmdError::io("cannot write to stdout"))?;
+        out.flush()
+            .map_err(CmdError::io("cannot write to stdout"))?;
+        n = read_up_to(&mut input, &mut buf)
+            .map_err(CmdError::io(format!("cannot read {name}")))?;
+    }
+    let done = stripper.finish();
+    out.write_all(&done.tail)
+        .map_err(CmdError::io("cannot write to stdout"))?;
+    out.flush()
+        .map_err(CmdError::io("cannot write to stdout"))?;
+    if let Some(path) = &args.events {
+        let mut lines = Vec::new();
+        for ev in &done.events {
+            serde_json::to_writer(&mut lines, ev).map_err(|e| CmdError::Usage(e.to_string()))?;
+            lines.push(b'\n');
+        }
+        std::fs::write(path, lines)
+            .map_err(CmdError::io(format!("cannot write {}", path.display())))?;
+    }
+    tracing::info!(
+        page = %name,
+        removed = done.stats.removed,
+        pings = done.stats.pings,
+        cleaned = done.stats.cleaned,
+        trackers = done.stats.trackers,
+        "stripped"
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,11 @@
+//! trackstrip: strips trackers from web pages as they stream through.
+//!
+//! The data path, one module per stage:
+//! `rules` (what is a tracker) → `policy` (judge one URL) → `strip` (rewrite HTML with
+//! lol_html) → `audit` (what was removed, and why).
+
+pub mod audit;
+pub mod charset;
+pub mod policy;
+pub mod rules;
+pub mod strip;

@@ -1,0 +1,56 @@
+//! The `trackstrip` binary: parse the command line, set up logs, run one command.
+
+mod cli;
+mod cmd;
+
+use clap::Parser;
+use cli::{Cli, Command, LogFormat, RulesCommand};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format, "warn");
+    let result = match &cli.command {
+        Command::Strip(args) => cmd::strip::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
+        Command::Rules {
+            command: RulesCommand::Check { paths },
+        } => cmd::rules_check::run(paths),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trackstrip: {}", error_chain(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The error and every cause under it, on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let msg = c.to_string();
+        if !s.contains(&msg) {
+            s.push_str(": ");
+            s.push_str(&msg);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+fn init_logs(format: LogFormat, default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

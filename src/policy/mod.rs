@@ -1,0 +1,136 @@
+//! Policy: is this URL a tracker, who runs it, and which rule says so.
+//!
+//! One decision function serves the HTML stripper (for `src`/`href` in pages) and the proxy
+//! (for requests on the wire), so a page and its network traffic are judged alike.
+
+mod page;
+mod resource;
+
+pub use page::{PageContext, site_of};
+pub use resource::{RequestKind, ResourceUrl, decode_amp};
+
+use crate::rules::{Category, MatchVia, RuleRef, Rules};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Why something was flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// A tracker host (third-party).
+    Host,
+    /// A host-anchored URL pattern.
+    Url,
+    /// A path pattern on any host.
+    Path,
+    /// A filter list rule.
+    List,
+    /// The tracking-pixel heuristic.
+    Pixel,
+    /// An inline analytics snippet.
+    Snippet,
+    /// A hyperlink-auditing `ping` attribute.
+    Ping,
+    /// Tracking query parameters.
+    Param,
+    /// An allow rule or a list exception kept it.
+    Allowed,
+    /// No rule: reported only so audits list every third-party resource.
+    None,
+}
+
+impl From<MatchVia> for Reason {
+    fn from(v: MatchVia) -> Reason {
+        match v {
+            MatchVia::Host => Reason::Host,
+            MatchVia::Url => Reason::Url,
+            MatchVia::Path => Reason::Path,
+        }
+    }
+}
+
+/// A tracker identified: the service, its owner, and the rule that said so.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub name: Arc<str>,
+    pub owner: Arc<str>,
+    pub category: Category,
+    pub rule: RuleRef,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// A tracker: strip or block it.
+    Tracker(Verdict),
+    /// Explicitly kept, by this rule.
+    Allowed(RuleRef),
+    /// No rule applies.
+    Pass,
+}
+
+/// Judges one request made by `page`.
+pub fn classify(
+    rules: &Rules,
+    page: &PageContext,
+    res: &ResourceUrl<'_>,
+    kind: RequestKind,
+) -> Decision {
+    if let Some(rule) = rules.allow.matches(&res.host, &res.path) {
+        return Decision::Allowed(rule.clone());
+    }
+    if let Some(m) = rules.trackers.match_url(&res.host, &res.path) {
+        return Decision::Tracker(Verdict {
+            name: m.tracker.name.clone(),
+            owner: m.tracker.owner.clone(),
+            category: m.tracker.category,
+            rule: m.rule.clone(),
+            reason: m.via.into(),
+        });
+    }
+    let third_party = page.is_third_party(&res.host);
+    if third_party {
+        if let Some(m) = rules.trackers.match_host(&res.host) {
+            return Decision::Tracker(Verdict {
+                name: m.tracker.name.clone(),
+                owner: m.tracker.owner.clone(),
+                category: m.tracker.category,
+                rule: m.rule.clone(),
+                reason: Reason::Host,
+            });
+        }
+    }
+    if let Some(lists) = &rules.lists {
+        let url = res.to_url_string();
+        if let Some(hit) = lists.check(&decode_amp(&url), page.url_str(), kind.adblock_name()) {
+            if hit.exception {
+                return Decision::Allowed(hit.rule);
+            }
+            let (name, owner, category) = who_runs(rules, &res.host, hit.category);
+            return Decision::Tracker(Verdict {
+                name,
+                owner,
+                category,
+                rule: hit.rule,
+                reason: Reason::List,
+            });
+        }
+    }
+    Decision::Pass
+}
+
+/// The service and owner behind a host, from the tracker database when it knows the host,
+/// else the host's registrable domain.
+pub fn who_runs(rules: &Rules, host: &str, fallback: Category) -> (Arc<str>, Arc<str>, Category) {
+    match rules.trackers.match_host(host) {
+        Some(m) => (
+            m.tracker.name.clone(),
+            m.tracker.owner.clone(),
+            m.tracker.category,
+        ),
+        None => {
+            let site: Arc<str> = Arc::from(site_of(host));
+            (site.clone(), site, fallback)
+        }
+    }
+}

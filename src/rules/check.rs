@@ -1,0 +1,1 @@
+//! `trackstrip rules check`: placeholder, filled in below.

@@ -1,0 +1,106 @@
+//! Rules are data: the files in rules/ (built into the binary) and ABP lists, parsed once
+//! into typed values that the stripper and the proxy match against.
+
+mod allow;
+pub mod check;
+mod error;
+mod glob;
+mod lists;
+mod params;
+mod pixels;
+mod rule_ref;
+mod snippets;
+mod source;
+mod trackers;
+
+pub use allow::AllowRules;
+pub use error::RuleError;
+pub use lists::{ListHit, ListSet};
+pub use params::{CleanedUrl, ParamRules};
+pub use pixels::PixelRules;
+pub use rule_ref::RuleRef;
+pub use snippets::{Snippet, SnippetHit, SnippetSet};
+pub use source::{RuleFile, RuleKind};
+pub use trackers::{Category, MatchVia, Tracker, TrackerDb, TrackerMatch, host_suffixes};
+
+use std::path::PathBuf;
+
+/// Where to take rules from.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    /// `--rules DIR`: same-named files replace the bundled ones, `NAME-kind.toml` files add.
+    pub rules_dir: Option<PathBuf>,
+    /// `--list FILE`: ABP filter lists.
+    pub lists: Vec<PathBuf>,
+}
+
+/// Everything trackstrip matches against, compiled. Immutable; share it behind an `Arc`.
+pub struct Rules {
+    pub trackers: TrackerDb,
+    pub snippets: SnippetSet,
+    pub params: ParamRules,
+    pub pixels: PixelRules,
+    pub allow: AllowRules,
+    pub lists: Option<ListSet>,
+    /// The rules version (trackers.toml `version`), reported in audits and metrics.
+    pub version: String,
+    /// The files these rules came from, as cited in events.
+    pub sources: Vec<String>,
+}
+
+impl Rules {
+    /// The bundled rules alone.
+    pub fn bundled() -> Result<Rules, RuleError> {
+        Rules::from_files(&source::bundled(), None)
+    }
+
+    pub fn load(opts: &RuleOptions) -> Result<Rules, RuleError> {
+        let mut files = source::bundled();
+        if let Some(dir) = &opts.rules_dir {
+            files = source::overlay_dir(dir, files)?;
+        }
+        let lists = if opts.lists.is_empty() {
+            None
+        } else {
+            Some(ListSet::load(&opts.lists)?)
+        };
+        Rules::from_files(&files, lists)
+    }
+
+    pub fn from_files(files: &[RuleFile], lists: Option<ListSet>) -> Result<Rules, RuleError> {
+        let mut trackers = TrackerDb::default();
+        let mut snippets = SnippetSet::default();
+        let mut params = ParamRules::default();
+        let mut pixels = PixelRules::default();
+        let mut allow = AllowRules::default();
+        for f in files {
+            match f.kind {
+                RuleKind::Trackers => trackers.add_file(f)?,
+                RuleKind::Snippets => snippets.add_file(f)?,
+                RuleKind::Params => params.add_file(f)?,
+                RuleKind::Pixels => pixels = PixelRules::from_file(f)?,
+                RuleKind::Allow => allow.add_file(f)?,
+            }
+        }
+        trackers.finish();
+        snippets.finish()?;
+        let version = trackers
+            .version
+            .clone()
+            .unwrap_or_else(|| "unversioned".into());
+        let mut sources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        if let Some(l) = &lists {
+            sources.extend(l.names().map(str::to_string));
+        }
+        Ok(Rules {
+            trackers,
+            snippets,
+            params,
+            pixels,
+            allow,
+            lists,
+            version,
+            sources,
+        })
+    }
+}

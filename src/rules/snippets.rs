@@ -1,0 +1,327 @@
+//! snippets.toml: signatures of inline analytics snippets, and the no-op stubs that replace them.
+
+use super::error::{RuleError, line_of};
+use super::rule_ref::RuleRef;
+use super::source::RuleFile;
+use super::trackers::{Category, Tracker};
+use aho_corasick::AhoCorasick;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use toml::Spanned;
+
+/// One snippet: the strings that identify it and the stubs that keep pages calling it working.
+pub struct Snippet {
+    pub tracker: Tracker,
+    pub rule: RuleRef,
+    all: Vec<usize>,
+    any: Vec<usize>,
+    max_bytes: usize,
+    stubs: Vec<usize>,
+}
+
+/// Every snippet, with one automaton over all their strings.
+#[derive(Default)]
+pub struct SnippetSet {
+    snippets: Vec<Snippet>,
+    literals: Vec<String>,
+    literal_ids: HashMap<String, usize>,
+    stub_names: Vec<String>,
+    stub_code: Vec<String>,
+    automaton: Option<AhoCorasick>,
+    /// Automaton pattern → literal (a literal with `/` is also searched as `\/`, as JSON writes it).
+    pattern_literal: Vec<usize>,
+    /// No script longer than this can be a snippet: don't even hold it.
+    pub largest: usize,
+}
+
+/// The verdict on one inline script.
+#[derive(Debug)]
+pub struct SnippetHit<'a> {
+    pub snippets: Vec<&'a Snippet>,
+    /// JavaScript to put in the script's place (may be empty).
+    pub stub: String,
+}
+
+impl std::fmt::Debug for Snippet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Snippet({})", self.tracker.name)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnippetsFile {
+    #[allow(dead_code)]
+    format: Option<u32>,
+    max_bytes: Option<usize>,
+    #[serde(default)]
+    stubs: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    snippet: Vec<Spanned<SnippetDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnippetDef {
+    name: String,
+    owner: String,
+    category: Spanned<String>,
+    #[serde(default)]
+    all: Vec<String>,
+    #[serde(default)]
+    any: Vec<String>,
+    max_bytes: Option<usize>,
+    #[serde(default)]
+    stubs: Vec<Spanned<String>>,
+}
+
+const DEFAULT_MAX_BYTES: usize = 8192;
+
+impl SnippetSet {
+    pub fn add_file(&mut self, file: &RuleFile) -> Result<(), RuleError> {
+        let parsed: SnippetsFile =
+            toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
+        let source: Arc<str> = Arc::from(file.name.as_str());
+        let default_max = parsed.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+        for (name, code) in parsed.stubs {
+            let line = line_of(&file.text, code.span().start);
+            if code.get_ref().to_ascii_lowercase().contains("</script")
+                || !code.get_ref().is_ascii()
+            {
+                return Err(RuleError::invalid(
+                    &file.name,
+                    line,
+                    format!("stub {name:?} must be ASCII with no </script"),
+                ));
+            }
+            match self.stub_names.iter().position(|n| *n == name) {
+                Some(i) => self.stub_code[i] = code.into_inner(),
+                None => {
+                    self.stub_names.push(name);
+                    self.stub_code.push(code.into_inner());
+                }
+            }
+        }
+        for def in parsed.snippet {
+            let line = line_of(&file.text, def.span().start);
+            let def = def.into_inner();
+            let category = Category::parse(def.category.get_ref()).ok_or_else(|| {
+                RuleError::invalid(
+                    &file.name,
+                    line_of(&file.text, def.category.span().start),
+                    format!(
+                        "unknown category {:?}; use one of {}",
+                        def.category.get_ref(),
+                        Category::NAMES
+                    ),
+                )
+            })?;
+            if def.all.is_empty() && def.any.is_empty() {
+                return Err(RuleError::invalid(
+                    &file.name,
+                    line,
+                    format!("snippet {:?} needs `all` or `any` strings", def.name),
+                ));
+            }
+            if let Some(short) = def.all.iter().chain(&def.any).find(|s| s.len() < 4) {
+                return Err(RuleError::invalid(
+                    &file.name,
+                    line,
+                    format!(
+                        "signature {short:?} is too short to be specific (4 characters at least)"
+                    ),
+                ));
+            }
+            let mut stubs = Vec::new();
+            for s in &def.stubs {
+                let i = self
+                    .stub_names
+                    .iter()
+                    .position(|n| n == s.get_ref())
+                    .ok_or_else(|| {
+                        RuleError::invalid(
+                            &file.name,
+                            line_of(&file.text, s.span().start),
+                            format!("no stub named {:?} in [stubs]", s.get_ref()),
+                        )
+                    })?;
+                stubs.push(i);
+            }
+            let all = def.all.iter().map(|s| self.literal(s)).collect();
+            let any = def.any.iter().map(|s| self.literal(s)).collect();
+            let max_bytes = def.max_bytes.unwrap_or(default_max);
+            self.largest = self.largest.max(max_bytes);
+            let tracker = Tracker {
+                name: Arc::from(def.name.as_str()),
+                owner: Arc::from(def.owner.as_str()),
+                category,
+            };
+            let rule = RuleRef::new(&source, line, format!("snippet: {}", def.name));
+            self.snippets.push(Snippet {
+                tracker,
+                rule,
+                all,
+                any,
+                max_bytes,
+                stubs,
+            });
+        }
+        self.automaton = None;
+        Ok(())
+    }
+
+    fn literal(&mut self, s: &str) -> usize {
+        if let Some(&i) = self.literal_ids.get(s) {
+            return i;
+        }
+        self.literals.push(s.to_string());
+        self.literal_ids
+            .insert(s.to_string(), self.literals.len() - 1);
+        self.literals.len() - 1
+    }
+
+    pub fn finish(&mut self) -> Result<(), RuleError> {
+        if self.literals.is_empty() {
+            return Ok(());
+        }
+        let mut patterns = Vec::new();
+        self.pattern_literal.clear();
+        for (i, lit) in self.literals.iter().enumerate() {
+            patterns.push(lit.clone());
+            self.pattern_literal.push(i);
+            if lit.contains('/') {
+                patterns.push(lit.replace('/', "\\/"));
+                self.pattern_literal.push(i);
+            }
+        }
+        let ac = AhoCorasick::new(&patterns)
+            .map_err(|e| RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}")))?;
+        self.automaton = Some(ac);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.snippets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.snippets.is_empty()
+    }
+
+    /// Which snippets this inline script is (raw bytes; signatures are ASCII, so any
+    /// ASCII-compatible page encoding works).
+    pub fn check(&self, script: &[u8]) -> Option<SnippetHit<'_>> {
+        let ac = self.automaton.as_ref()?;
+        if script.len() > self.largest {
+            return None;
+        }
+        let mut found = vec![false; self.literals.len()];
+        let mut any_found = false;
+        for m in ac.find_overlapping_iter(script) {
+            found[self.pattern_literal[m.pattern().as_usize()]] = true;
+            any_found = true;
+        }
+        if !any_found {
+            return None;
+        }
+        let hits: Vec<&Snippet> = self
+            .snippets
+            .iter()
+            .filter(|s| {
+                script.len() <= s.max_bytes
+                    && s.all.iter().all(|&i| found[i])
+                    && (s.any.is_empty() || s.any.iter().any(|&i| found[i]))
+            })
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        let mut stub_ids: Vec<usize> = hits.iter().flat_map(|s| s.stubs.iter().copied()).collect();
+        stub_ids.sort_unstable();
+        stub_ids.dedup();
+        let stub = stub_ids
+            .iter()
+            .map(|&i| self.stub_code[i].as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        Some(SnippetHit {
+            snippets: hits,
+            stub,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::source::RuleKind;
+
+    const SAMPLE: &str = r#"
+max_bytes = 100
+[stubs]
+ga = "window.ga=function(){};"
+[[snippet]]
+name = "GA"
+owner = "Google"
+category = "analytics"
+all = ["GoogleAnalyticsObject"]
+stubs = ["ga"]
+[[snippet]]
+name = "Pixel"
+owner = "Meta"
+category = "advertising"
+all = ["fbq("]
+any = ["connect.facebook.net", "_fbq"]
+"#;
+
+    fn set(text: &str) -> Result<SnippetSet, RuleError> {
+        let mut s = SnippetSet::default();
+        s.add_file(&RuleFile {
+            name: "s.toml".into(),
+            kind: RuleKind::Snippets,
+            text: text.into(),
+        })?;
+        s.finish()?;
+        Ok(s)
+    }
+
+    #[test]
+    fn all_and_any() {
+        let s = set(SAMPLE).unwrap();
+        let hit = s
+            .check(b"(function(i){i['GoogleAnalyticsObject']=r})")
+            .unwrap();
+        assert_eq!(&*hit.snippets[0].tracker.name, "GA");
+        assert_eq!(hit.stub, "window.ga=function(){};");
+        assert!(
+            s.check(b"fbq('track')").is_none(),
+            "fbq( alone is not the pixel"
+        );
+        let hit = s
+            .check(b"fbq('init');x='https://connect.facebook.net/'")
+            .unwrap();
+        assert_eq!(hit.stub, "");
+        assert!(
+            s.check(br#"fbq('init');x="https:\/\/connect.facebook.net\/""#)
+                .is_some(),
+            "JSON-escaped slashes"
+        );
+        assert!(s.check(&[b'x'; 200]).is_none());
+    }
+
+    #[test]
+    fn size_cap_spares_application_code() {
+        let s = set(SAMPLE).unwrap();
+        let mut big = b"GoogleAnalyticsObject;".to_vec();
+        big.extend(std::iter::repeat_n(b' ', 100));
+        assert!(s.check(&big).is_none());
+    }
+
+    #[test]
+    fn bad_stub_reference() {
+        let bad = SAMPLE.replace("stubs = [\"ga\"]", "stubs = [\"nope\"]");
+        let e = set(&bad).err().unwrap().to_string();
+        assert!(e.contains("s.toml:10: no stub named \"nope\""), "{e}");
+    }
+}

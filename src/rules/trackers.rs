@@ -1,0 +1,380 @@
+//! trackers.toml: tracker hosts and URL patterns, with the company behind each.
+
+use super::error::{RuleError, line_of};
+use super::glob::Glob;
+use super::rule_ref::RuleRef;
+use super::source::RuleFile;
+use aho_corasick::AhoCorasick;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use toml::Spanned;
+
+/// What a tracker does with what it collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Analytics,
+    Advertising,
+    Social,
+    SessionReplay,
+    Fingerprinting,
+}
+
+impl Category {
+    pub const NAMES: &'static str =
+        "analytics, advertising, social, session-replay, fingerprinting";
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Some(match s {
+            "analytics" => Category::Analytics,
+            "advertising" => Category::Advertising,
+            "social" => Category::Social,
+            "session-replay" => Category::SessionReplay,
+            "fingerprinting" => Category::Fingerprinting,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Analytics => "analytics",
+            Category::Advertising => "advertising",
+            Category::Social => "social",
+            Category::SessionReplay => "session-replay",
+            Category::Fingerprinting => "fingerprinting",
+        }
+    }
+}
+
+/// A tracking service and its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracker {
+    pub name: Arc<str>,
+    pub owner: Arc<str>,
+    pub category: Category,
+}
+
+/// How a URL matched the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchVia {
+    /// A tracker host (third-party only).
+    Host,
+    /// A host-anchored URL prefix.
+    Url,
+    /// A path pattern, on any host.
+    Path,
+}
+
+/// A database hit: which tracker, which rule, and how.
+#[derive(Debug, Clone)]
+pub struct TrackerMatch<'a> {
+    pub tracker: &'a Tracker,
+    pub rule: &'a RuleRef,
+    pub via: MatchVia,
+}
+
+struct HostRule {
+    tracker: u32,
+    rule: RuleRef,
+}
+
+struct PatternRule {
+    glob: Glob,
+    tracker: u32,
+    rule: RuleRef,
+}
+
+/// All tracker files, indexed for matching.
+#[derive(Default)]
+pub struct TrackerDb {
+    trackers: Vec<Tracker>,
+    hosts: HashMap<Box<str>, HostRule>,
+    urls: HashMap<Box<str>, Vec<PatternRule>>,
+    paths: Vec<PatternRule>,
+    path_prefilter: Option<AhoCorasick>,
+    pub(crate) version: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackersFile {
+    #[allow(dead_code)]
+    format: Option<u32>,
+    version: Option<String>,
+    #[serde(default)]
+    tracker: Vec<Spanned<TrackerDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackerDef {
+    name: String,
+    owner: String,
+    category: Spanned<String>,
+    #[serde(default)]
+    hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    urls: Vec<Spanned<String>>,
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+}
+
+impl TrackerDb {
+    /// Adds one trackers file; a host listed again later overrides the earlier entry.
+    pub fn add_file(&mut self, file: &RuleFile) -> Result<(), RuleError> {
+        let parsed: TrackersFile =
+            toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
+        if parsed.version.is_some() {
+            self.version = parsed.version;
+        }
+        let source: Arc<str> = Arc::from(file.name.as_str());
+        let line = |span: std::ops::Range<usize>| line_of(&file.text, span.start);
+        for def in parsed.tracker {
+            let def_line = line(def.span());
+            let def = def.into_inner();
+            let category = Category::parse(def.category.get_ref()).ok_or_else(|| {
+                RuleError::invalid(
+                    &file.name,
+                    line(def.category.span()),
+                    format!(
+                        "unknown category {:?}; use one of {}",
+                        def.category.get_ref(),
+                        Category::NAMES
+                    ),
+                )
+            })?;
+            if def.name.trim().is_empty() || def.owner.trim().is_empty() {
+                return Err(RuleError::invalid(
+                    &file.name,
+                    def_line,
+                    "a tracker needs a non-empty name and owner",
+                ));
+            }
+            if def.hosts.is_empty() && def.urls.is_empty() && def.paths.is_empty() {
+                return Err(RuleError::invalid(
+                    &file.name,
+                    def_line,
+                    format!("tracker {:?} has no hosts, urls or paths", def.name),
+                ));
+            }
+            let idx = self.trackers.len() as u32;
+            self.trackers.push(Tracker {
+                name: Arc::from(def.name.as_str()),
+                owner: Arc::from(def.owner.as_str()),
+                category,
+            });
+            for host in &def.hosts {
+                let at = line(host.span());
+                let h = check_host(host.get_ref())
+                    .map_err(|m| RuleError::invalid(&file.name, at, m))?;
+                let rule = RuleRef::new(&source, at, h);
+                self.hosts.insert(h.into(), HostRule { tracker: idx, rule });
+            }
+            for url in &def.urls {
+                let at = line(url.span());
+                let text = url.get_ref().trim();
+                let (host, path) = match text.find('/') {
+                    Some(i) => (&text[..i], &text[i..]),
+                    None => (text, "/"),
+                };
+                let host = check_host(host).map_err(|m| {
+                    RuleError::invalid(&file.name, at, format!("in url pattern {text:?}: {m}"))
+                })?;
+                let rule = RuleRef::new(&source, at, text);
+                let glob = Glob::new(path, true);
+                self.urls.entry(host.into()).or_default().push(PatternRule {
+                    glob,
+                    tracker: idx,
+                    rule,
+                });
+            }
+            for path in &def.paths {
+                let at = line(path.span());
+                let text = path.get_ref().as_str();
+                if !text.starts_with('/') || text.replace('*', "").len() < 4 {
+                    return Err(RuleError::invalid(
+                        &file.name,
+                        at,
+                        format!(
+                            "path pattern {text:?} must start with '/' and hold at least 4 literal characters"
+                        ),
+                    ));
+                }
+                let rule = RuleRef::new(&source, at, text);
+                self.paths.push(PatternRule {
+                    glob: Glob::new(text, false),
+                    tracker: idx,
+                    rule,
+                });
+            }
+        }
+        self.path_prefilter = None;
+        Ok(())
+    }
+
+    /// Builds the path prefilter once all files are in.
+    pub fn finish(&mut self) {
+        let needles: Vec<&[u8]> = self
+            .paths
+            .iter()
+            .map(|p| p.glob.longest_literal())
+            .collect();
+        self.path_prefilter = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(needles)
+            .ok();
+    }
+
+    pub fn len(&self) -> usize {
+        self.trackers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.trackers.is_empty()
+    }
+
+    /// The tracker that owns `host` (itself or a parent domain), if any.
+    pub fn match_host(&self, host: &str) -> Option<TrackerMatch<'_>> {
+        for suffix in host_suffixes(host) {
+            if let Some(r) = self.hosts.get(suffix) {
+                return Some(TrackerMatch {
+                    tracker: &self.trackers[r.tracker as usize],
+                    rule: &r.rule,
+                    via: MatchVia::Host,
+                });
+            }
+        }
+        None
+    }
+
+    /// URL patterns: host-anchored prefixes first, then path patterns on any host.
+    pub fn match_url(&self, host: &str, path_and_query: &str) -> Option<TrackerMatch<'_>> {
+        let path = path_and_query.as_bytes();
+        if !self.urls.is_empty() {
+            for suffix in host_suffixes(host) {
+                if let Some(rules) = self.urls.get(suffix) {
+                    if let Some(r) = rules.iter().find(|r| r.glob.is_match(path)) {
+                        return Some(self.hit(r, MatchVia::Url));
+                    }
+                }
+            }
+        }
+        let ac = self.path_prefilter.as_ref()?;
+        for m in ac.find_overlapping_iter(path) {
+            let r = &self.paths[m.pattern().as_usize()];
+            if r.glob.is_match(path) {
+                return Some(self.hit(r, MatchVia::Path));
+            }
+        }
+        None
+    }
+
+    fn hit<'a>(&'a self, r: &'a PatternRule, via: MatchVia) -> TrackerMatch<'a> {
+        TrackerMatch {
+            tracker: &self.trackers[r.tracker as usize],
+            rule: &r.rule,
+            via,
+        }
+    }
+}
+
+/// `a.b.example.com`, `b.example.com`, `example.com`, `com`.
+pub fn host_suffixes(host: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(host);
+    std::iter::from_fn(move || {
+        let cur = next?;
+        next = cur
+            .find('.')
+            .map(|i| &cur[i + 1..])
+            .filter(|s| !s.is_empty());
+        Some(cur)
+    })
+}
+
+fn check_host(host: &str) -> Result<&str, String> {
+    let h = host.trim();
+    if h.is_empty() {
+        return Err("empty host".into());
+    }
+    if h.contains("://") || h.contains('/') || h.contains(':') {
+        return Err(format!(
+            "{h:?} must be a bare host name, without scheme, port or path"
+        ));
+    }
+    if h.bytes()
+        .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace())
+    {
+        return Err(format!("{h:?} must be lowercase with no spaces"));
+    }
+    if !h.contains('.') {
+        return Err(format!("{h:?} is not a domain name (it has no dot)"));
+    }
+    Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::source::RuleKind;
+
+    fn db(text: &str) -> Result<TrackerDb, RuleError> {
+        let mut db = TrackerDb::default();
+        db.add_file(&RuleFile {
+            name: "t.toml".into(),
+            kind: RuleKind::Trackers,
+            text: text.into(),
+        })?;
+        db.finish();
+        Ok(db)
+    }
+
+    const SAMPLE: &str = r#"
+[[tracker]]
+name = "Scorecard"
+owner = "comScore"
+category = "analytics"
+hosts = ["scorecardresearch.com"]
+urls = ["www.example.org/pixel/*.gif"]
+paths = ["/__utm.gif"]
+"#;
+
+    #[test]
+    fn host_suffix_match() {
+        let db = db(SAMPLE).unwrap();
+        let m = db.match_host("b.scorecardresearch.com").unwrap();
+        assert_eq!(&*m.tracker.owner, "comScore");
+        assert_eq!(m.rule.location(), "t.toml:6");
+        assert!(db.match_host("notscorecardresearch.com").is_none());
+        assert!(db.match_host("scorecardresearch.com.evil.net").is_none());
+    }
+
+    #[test]
+    fn url_and_path_patterns() {
+        let db = db(SAMPLE).unwrap();
+        assert_eq!(
+            db.match_url("www.example.org", "/pixel/a1.gif?x")
+                .unwrap()
+                .via,
+            MatchVia::Url
+        );
+        assert!(db.match_url("www.example.org", "/img/a1.gif").is_none());
+        let m = db
+            .match_url("anything.net", "/x/__utm.gif?utmac=1")
+            .unwrap();
+        assert_eq!(m.via, MatchVia::Path);
+        assert_eq!(m.rule.line(), 8);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let bad = "[[tracker]]\nname = \"x\"\nowner = \"y\"\ncategory = \"spying\"\nhosts = [\"a.com\"]\n";
+        let e = db(bad).err().unwrap().to_string();
+        assert!(e.starts_with("t.toml:4: unknown category"), "{e}");
+        let bad = "[[tracker]]\nname = \"x\"\nowner = \"y\"\ncategory = \"social\"\nhosts = [\"https://a.com/\"]\n";
+        let e = db(bad).err().unwrap().to_string();
+        assert!(e.starts_with("t.toml:5:"), "{e}");
+        let e = db("[[tracker]\n").err().unwrap().to_string();
+        assert!(e.starts_with("t.toml:1:"), "{e}");
+    }
+}

@@ -1,0 +1,236 @@
+//! Handlers for elements that reference URLs: images, scripts, frames, links, anchors.
+
+use super::pixel::pixel_rule;
+use super::state::State;
+use crate::audit::{Action, AuditEvent, Party};
+use crate::policy::{
+    Decision, Reason, RequestKind, ResourceUrl, Verdict, classify, decode_amp, who_runs,
+};
+use crate::rules::{Category, RuleRef};
+use lol_html::send::Element;
+
+impl State {
+    /// Judges the URL in `attr` and removes the element when it is a tracker.
+    /// `pixel`: also apply the tracking-pixel heuristic. Returns whether it was stripped.
+    pub(crate) fn check_element(
+        &mut self,
+        el: &mut Element<'_, '_>,
+        tag: &str,
+        attr: &'static str,
+        kind: RequestKind,
+        pixel: bool,
+    ) -> bool {
+        let Some(raw) = el.get_attribute(attr) else {
+            return false;
+        };
+        let Some(res) = self.page.resolve(&raw) else {
+            return false;
+        };
+        self.judge(el, tag, attr, res, kind, pixel, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &mut self,
+        el: &mut Element<'_, '_>,
+        tag: &str,
+        attr: &'static str,
+        res: ResourceUrl<'_>,
+        kind: RequestKind,
+        pixel: bool,
+        detail: Option<String>,
+    ) -> bool {
+        let offset = el.source_location().bytes().start;
+        let third = self.page.is_third_party(&res.host);
+        let verdict = match classify(&self.rules, &self.page, &res, kind) {
+            Decision::Tracker(v) => Some(v),
+            Decision::Allowed(rule) => {
+                self.keep(tag, attr, &res, third, Reason::Allowed, Some(rule), offset);
+                return false;
+            }
+            Decision::Pass if pixel && third => {
+                pixel_rule(&self.rules.pixels, el, &res.path).map(|rule| {
+                    let (name, owner, category) =
+                        who_runs(&self.rules, &res.host, Category::Analytics);
+                    Verdict {
+                        name,
+                        owner,
+                        category,
+                        rule: rule.clone(),
+                        reason: Reason::Pixel,
+                    }
+                })
+            }
+            Decision::Pass => None,
+        };
+        let Some(v) = verdict else {
+            self.keep(tag, attr, &res, third, Reason::None, None, offset);
+            return false;
+        };
+        if self.opts.enforce {
+            el.remove();
+        }
+        let mut ev = AuditEvent::tracker(Action::Remove, tag, attr, &v);
+        ev.party = if third { Party::Third } else { Party::First };
+        ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
+        ev.host = Some(res.host.into_owned());
+        ev.detail = detail;
+        self.record(ev, offset);
+        true
+    }
+
+    /// Audits list every third-party resource, kept ones included.
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &mut self,
+        tag: &str,
+        attr: &'static str,
+        res: &ResourceUrl<'_>,
+        third: bool,
+        reason: Reason,
+        rule: Option<RuleRef>,
+        offset: usize,
+    ) {
+        if !self.opts.report_kept || !third {
+            return;
+        }
+        let mut ev = AuditEvent::plain(Action::Keep, tag, attr, reason, rule);
+        ev.party = Party::Third;
+        ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
+        ev.host = Some(res.host.to_string());
+        ev.owner = Some(crate::policy::site_of(&res.host).to_string());
+        self.record(ev, offset);
+    }
+
+    pub(crate) fn on_input(&mut self, el: &mut Element<'_, '_>) {
+        if el
+            .get_attribute("type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("image"))
+        {
+            self.check_element(el, "input", "src", RequestKind::Image, true);
+        }
+    }
+
+    /// `<link rel=preconnect|dns-prefetch|preload|prefetch|modulepreload|stylesheet>`.
+    pub(crate) fn on_link(&mut self, el: &mut Element<'_, '_>) {
+        let rel = el
+            .get_attribute("rel")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Some((kind, origin_only)) = link_kind(&rel, el.get_attribute("as").as_deref()) else {
+            return;
+        };
+        let Some(raw) = el.get_attribute("href") else {
+            return;
+        };
+        let Some(mut res) = self.page.resolve(&raw) else {
+            return;
+        };
+        if origin_only {
+            // A connection hint names an origin; judge it as the bare origin.
+            res.path = "/".into();
+        }
+        let rel = rel.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+        self.judge(
+            el,
+            "link",
+            "href",
+            res,
+            kind,
+            false,
+            Some(format!("rel={rel}")),
+        );
+    }
+
+    /// Hyperlink auditing: `ping` sends a POST to each URL on click. Removed whatever the host.
+    pub(crate) fn on_ping(&mut self, el: &mut Element<'_, '_>, tag: &str) {
+        let Some(ping) = el.get_attribute("ping") else {
+            return;
+        };
+        let offset = el.source_location().bytes().start;
+        if self.opts.enforce {
+            el.remove_attribute("ping");
+        }
+        let rule = RuleRef::builtin("hyperlink auditing: the ping attribute is always removed");
+        let mut ev = AuditEvent::plain(
+            Action::RemoveAttribute,
+            tag,
+            "ping",
+            Reason::Ping,
+            Some(rule),
+        );
+        let first = ping.split_ascii_whitespace().next().unwrap_or("");
+        if let Some(res) = self.page.resolve(first) {
+            ev.party = if self.page.is_third_party(&res.host) {
+                Party::Third
+            } else {
+                Party::First
+            };
+            ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
+            ev.host = Some(res.host.into_owned());
+        }
+        ev.detail = Some(format!("ping={}", ping.trim()));
+        self.record(ev, offset);
+    }
+
+    /// Takes tracking parameters out of `a[href]`, `area[href]`, `form[action]`.
+    pub(crate) fn on_params(&mut self, el: &mut Element<'_, '_>, tag: &str, attr: &'static str) {
+        let Some(value) = el.get_attribute(attr) else {
+            return;
+        };
+        // A value that didn't decode cleanly can't be written back byte for byte: leave it.
+        if value.contains('\u{FFFD}') {
+            return;
+        }
+        let target = self.page.resolve(&value).map(|r| r.host.into_owned());
+        let Some(cleaned) = self.rules.params.clean(&value, target.as_deref(), true) else {
+            return;
+        };
+        let offset = el.source_location().bytes().start;
+        if self.opts.enforce && el.set_attribute(attr, &cleaned.url).is_err() {
+            return;
+        }
+        let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
+        let rule = cleaned.removed.first().map(|(_, r)| r.clone());
+        let mut ev = AuditEvent::plain(Action::Clean, tag, attr, Reason::Param, rule);
+        if target
+            .as_deref()
+            .is_some_and(|h| self.page.is_third_party(h))
+        {
+            ev.party = Party::Third;
+        }
+        ev.url = Some(decode_amp(&value).into_owned());
+        ev.host = target;
+        ev.detail = Some(format!("removed {}", names.join(", ")));
+        self.record(ev, offset);
+    }
+}
+
+/// The request a `<link>` makes, and whether only its origin matters.
+fn link_kind(rel: &str, as_: Option<&str>) -> Option<(RequestKind, bool)> {
+    let mut out = None;
+    for token in rel.split_ascii_whitespace() {
+        out = match token {
+            "preconnect" | "dns-prefetch" => Some((RequestKind::Other, true)),
+            "stylesheet" => Some((RequestKind::Stylesheet, false)),
+            "modulepreload" => Some((RequestKind::Script, false)),
+            "preload" | "prefetch" | "prerender" => Some((preload_kind(as_), false)),
+            _ => continue,
+        };
+        break;
+    }
+    out
+}
+
+fn preload_kind(as_: Option<&str>) -> RequestKind {
+    match as_.map(|a| a.trim().to_ascii_lowercase()).as_deref() {
+        Some("script") => RequestKind::Script,
+        Some("style") => RequestKind::Stylesheet,
+        Some("image") => RequestKind::Image,
+        Some("font") => RequestKind::Font,
+        Some("fetch") => RequestKind::Xhr,
+        Some("document") => RequestKind::Subdocument,
+        Some("audio" | "video" | "track") => RequestKind::Media,
+        _ => RequestKind::Other,
+    }
+}
