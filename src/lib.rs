@@ -5,7 +5,9 @@
 //! lol_html) → `audit` (what was removed, and why).
 
 pub mod audit;
+pub mod body;
 pub mod charset;
 pub mod policy;
 pub mod rules;
 pub mod strip;
+pub mod upstream;

@@ -1,7 +1,109 @@
-//! `trackstrip audit` (next).
-use super::CmdError;
-use crate::cli::AuditArgs;
+//! `trackstrip audit FILE|URL|-`: what a page loads, who runs it and why it is flagged.
+//! Exit status: 0 no tracker, 1 trackers found, 2 error.
+
+use super::{CmdError, load_rules, open_input, read_up_to};
+use crate::cli::{AuditArgs, AuditFormat};
+use std::io::{Read, Write};
 use std::process::ExitCode;
-pub fn run(_args: &AuditArgs) -> Result<ExitCode, CmdError> {
-    Err(CmdError::Usage("todo".into()))
+use std::sync::Arc;
+use std::time::Duration;
+use trackstrip::audit::{AuditReport, FetchOptions, fetch_and_audit};
+use trackstrip::charset::{self, Charset, PRESCAN_BYTES};
+use trackstrip::policy::PageContext;
+use trackstrip::rules::Rules;
+use trackstrip::strip::{StripOptions, StripOutput, Stripper};
+use trackstrip::upstream::UpstreamOptions;
+
+pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
+    let rules = Arc::new(load_rules(&args.rules)?);
+    let target = args.target.as_str();
+    let is_url = ["http://", "https://"]
+        .iter()
+        .any(|p| target.len() > p.len() && target[..p.len()].eq_ignore_ascii_case(p));
+    let (page_url, output) = if is_url {
+        let opts = FetchOptions {
+            timeout: Duration::from_secs(args.timeout.max(1)),
+            max_redirects: args.max_redirects,
+            upstream: UpstreamOptions {
+                extra_roots: args.extra_roots.clone(),
+                ..UpstreamOptions::default()
+            },
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(CmdError::io("cannot start the async runtime"))?;
+        let fetched = rt.block_on(fetch_and_audit(target, rules.clone(), &opts))?;
+        (Some(fetched.final_url), fetched.output)
+    } else {
+        let page = match &args.url {
+            Some(u) => PageContext::new(u).map_err(CmdError::Usage)?,
+            None => PageContext::unknown(),
+        };
+        let path = (target != "-").then(|| std::path::Path::new(target));
+        let mut input = open_input(path)?;
+        let output = audit_reader(&mut input, rules.clone(), page, target)?;
+        (args.url.clone(), output)
+    };
+    let report = AuditReport::new(
+        target.to_string(),
+        page_url,
+        rules.version.clone(),
+        rules.sources.clone(),
+        output.events,
+    );
+    let text = match args.format {
+        AuditFormat::Table => report.to_table(),
+        AuditFormat::Json => report.to_json() + "\n",
+        AuditFormat::Html => report.to_html(),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(CmdError::io(format!("cannot write {}", path.display())))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .map_err(CmdError::io("cannot write to stdout"))?;
+            out.flush()
+                .map_err(CmdError::io("cannot write to stdout"))?;
+        }
+    }
+    Ok(if report.has_trackers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Streams a file or stdin through a report-only stripper that lists kept resources too.
+fn audit_reader(
+    input: &mut dyn Read,
+    rules: Arc<Rules>,
+    page: PageContext,
+    name: &str,
+) -> Result<StripOutput, CmdError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let read_err = || CmdError::io(format!("cannot read {name}"));
+    let mut n = read_up_to(input, &mut buf[..PRESCAN_BYTES]).map_err(read_err())?;
+    let encoding = match charset::detect(&buf[..n], None) {
+        Charset::Rewrite { encoding, .. } => encoding,
+        Charset::PassThrough(enc) => {
+            return Err(CmdError::Usage(format!(
+                "{name} is in {}, which trackstrip can't parse",
+                enc.name()
+            )));
+        }
+    };
+    let opts = StripOptions {
+        enforce: false,
+        report_kept: true,
+        encoding,
+        ..StripOptions::default()
+    };
+    let mut stripper = Stripper::new(rules, page, opts);
+    while n > 0 {
+        stripper.write(&buf[..n]);
+        n = read_up_to(input, &mut buf).map_err(read_err())?;
+    }
+    Ok(stripper.finish())
 }

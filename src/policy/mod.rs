@@ -89,16 +89,14 @@ pub fn classify(
         });
     }
     let third_party = page.is_third_party(&res.host);
-    if third_party {
-        if let Some(m) = rules.trackers.match_host(&res.host) {
-            return Decision::Tracker(Verdict {
-                name: m.tracker.name.clone(),
-                owner: m.tracker.owner.clone(),
-                category: m.tracker.category,
-                rule: m.rule.clone(),
-                reason: Reason::Host,
-            });
-        }
+    if third_party && let Some(m) = rules.trackers.match_host(&res.host) {
+        return Decision::Tracker(Verdict {
+            name: m.tracker.name.clone(),
+            owner: m.tracker.owner.clone(),
+            category: m.tracker.category,
+            rule: m.rule.clone(),
+            reason: Reason::Host,
+        });
     }
     if let Some(lists) = &rules.lists {
         let url = res.to_url_string();

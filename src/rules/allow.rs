@@ -82,13 +82,12 @@ impl AllowRules {
             if let Some(r) = self.hosts.get(suffix) {
                 return Some(r);
             }
-            if let Some(rules) = self.urls.get(suffix) {
-                if let Some((_, r)) = rules
+            if let Some(rules) = self.urls.get(suffix)
+                && let Some((_, r)) = rules
                     .iter()
                     .find(|(g, _)| g.is_match(path_and_query.as_bytes()))
-                {
-                    return Some(r);
-                }
+            {
+                return Some(r);
             }
         }
         None

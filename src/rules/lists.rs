@@ -39,7 +39,7 @@ impl ListSet {
                 path: p.to_path_buf(),
                 source,
             })?;
-            if !text.lines().any(|l| is_network_filter(l)) {
+            if !text.lines().any(is_network_filter) {
                 return Err(RuleError::invalid(
                     &p.display().to_string(),
                     1,

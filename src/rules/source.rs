@@ -127,3 +127,10 @@ pub fn expected_names() -> String {
         .join(", ")
         + " (or NAME-<one of these>)"
 }
+
+impl RuleFile {
+    /// The bundled rule files (to combine with lists or other files).
+    pub fn bundled_files() -> Vec<RuleFile> {
+        bundled()
+    }
+}

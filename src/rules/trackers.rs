@@ -253,10 +253,10 @@ impl TrackerDb {
         let path = path_and_query.as_bytes();
         if !self.urls.is_empty() {
             for suffix in host_suffixes(host) {
-                if let Some(rules) = self.urls.get(suffix) {
-                    if let Some(r) = rules.iter().find(|r| r.glob.is_match(path)) {
-                        return Some(self.hit(r, MatchVia::Url));
-                    }
+                if let Some(rules) = self.urls.get(suffix)
+                    && let Some(r) = rules.iter().find(|r| r.glob.is_match(path))
+                {
+                    return Some(self.hit(r, MatchVia::Url));
                 }
             }
         }

@@ -61,7 +61,13 @@ impl State {
         } else {
             Action::Replace
         };
+        // One event per company: GA's bootstrap and its commands in one script are one tracker.
+        let mut owners_seen: Vec<&str> = Vec::new();
         for s in &hit.snippets {
+            if owners_seen.contains(&&*s.tracker.owner) {
+                continue;
+            }
+            owners_seen.push(&s.tracker.owner);
             let mut ev = AuditEvent::plain(
                 action,
                 "script",

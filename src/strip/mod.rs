@@ -191,10 +191,10 @@ impl Stripper {
 
     /// Ends the page.
     pub fn finish(mut self) -> StripOutput {
-        if let Some(rw) = self.rewriter.take() {
-            if let Err(e) = rw.end() {
-                self.bail_out(e);
-            }
+        if let Some(rw) = self.rewriter.take()
+            && let Err(e) = rw.end()
+        {
+            self.bail_out(e);
         }
         let mut st = lock(&self.shared);
         st.release_hold(); // an unterminated <script> at the very end

@@ -17,10 +17,10 @@ pub(crate) fn pixel_rule<'r>(
     if el.has_attribute("sizes") {
         return None;
     }
-    if let Some(srcset) = el.get_attribute("srcset") {
-        if srcset.split(',').filter(|c| !c.trim().is_empty()).count() > 1 {
-            return None;
-        }
+    if let Some(srcset) = el.get_attribute("srcset")
+        && srcset.split(',').filter(|c| !c.trim().is_empty()).count() > 1
+    {
+        return None;
     }
     let style = el
         .get_attribute("style")
@@ -39,10 +39,11 @@ pub(crate) fn pixel_rule<'r>(
         .get_attribute("height")
         .and_then(|v| px(&v))
         .or_else(|| style_px(&style, "height:"));
-    if let (Some(w), Some(h)) = (width, height) {
-        if w <= rules.max_size && h <= rules.max_size {
-            return Some(&rules.size_rule);
-        }
+    if let (Some(w), Some(h)) = (width, height)
+        && w <= rules.max_size
+        && h <= rules.max_size
+    {
+        return Some(&rules.size_rule);
     }
     if !style.is_empty() && rules.style_hides(&style) && rules.looks_like_beacon(path) {
         return Some(&rules.hidden_rule);

@@ -1,0 +1,5 @@
+//! Response bodies: undo and redo Content-Encoding around the stripper, streaming.
+
+mod coding;
+
+pub use coding::{Coding, decoder, encoder};

@@ -1,0 +1,90 @@
+//! Upstream: the pooled HTTP(S) client that fetches from origins (for the proxy and for
+//! `audit URL`), with verified TLS and host pinning (`--resolve`).
+
+mod resolve;
+mod tls;
+
+pub use resolve::{Pins, Resolver, parse_pin};
+pub use tls::{client_tls_config, root_store};
+
+use bytes::Bytes;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why the upstream client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    #[error("cannot read CA file {path}: {source}")]
+    ReadRoot {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: no PEM certificate found (expected -----BEGIN CERTIFICATE-----)")]
+    NoCertificate { path: PathBuf },
+    #[error("{path}: certificate rejected: {reason}")]
+    BadRoot { path: PathBuf, reason: String },
+    #[error("--resolve {0:?}: expected HOST=IP, e.g. news.test=127.0.0.1")]
+    BadPin(String),
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+}
+
+/// How to reach origins.
+#[derive(Debug, Clone)]
+pub struct UpstreamOptions {
+    /// PEM CA files trusted besides the built-in (webpki) and system roots.
+    pub extra_roots: Vec<PathBuf>,
+    /// Also trust the operating system's roots.
+    pub system_roots: bool,
+    /// Host names pinned to addresses, like curl's --resolve.
+    pub pins: Pins,
+    pub connect_timeout: Duration,
+    /// How long an idle pooled connection is kept.
+    pub idle_timeout: Duration,
+}
+
+impl Default for UpstreamOptions {
+    fn default() -> Self {
+        UpstreamOptions {
+            extra_roots: Vec::new(),
+            system_roots: true,
+            pins: Pins::default(),
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+pub type Connector = HttpsConnector<HttpConnector<Resolver>>;
+/// The pooled client, generic over the request body type.
+pub type HttpClient<B> = Client<Connector, B>;
+
+/// Builds the pooled client: HTTP/1.1 and HTTP/2 by ALPN, verified TLS, connect timeout.
+pub fn build_client<B>(opts: &UpstreamOptions) -> Result<HttpClient<B>, UpstreamError>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let roots = root_store(&opts.extra_roots, opts.system_roots)?;
+    let tls = client_tls_config(roots)?;
+    let mut http = HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone()));
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(opts.connect_timeout));
+    http.set_keepalive(Some(Duration::from_secs(60)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(opts.idle_timeout)
+        .pool_max_idle_per_host(64)
+        .build(https))
+}
