@@ -69,34 +69,54 @@ pub enum Decision {
     Pass,
 }
 
+/// A decision, and whether the request is third-party (computed on the way).
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub decision: Decision,
+    pub third_party: bool,
+}
+
 /// Judges one request made by `page`.
 pub fn classify(
     rules: &Rules,
     page: &PageContext,
     res: &ResourceUrl<'_>,
     kind: RequestKind,
+) -> Judged {
+    let (third_party, site) = page.party(&res.host);
+    let decision = decide(rules, page, res, kind, third_party, site);
+    Judged {
+        decision,
+        third_party,
+    }
+}
+
+fn decide(
+    rules: &Rules,
+    page: &PageContext,
+    res: &ResourceUrl<'_>,
+    kind: RequestKind,
+    third_party: bool,
+    site: &str,
 ) -> Decision {
-    if let Some(rule) = rules.allow.matches(&res.host, &res.path) {
+    // Most hosts have no host-keyed rule at all; one set lookup says so.
+    let keyed = rules.host_sites.may_match(&res.host, site);
+    if keyed && let Some(rule) = rules.allow.matches(&res.host, &res.path) {
         return Decision::Allowed(rule.clone());
     }
-    if let Some(m) = rules.trackers.match_url(&res.host, &res.path) {
-        return Decision::Tracker(Verdict {
-            name: m.tracker.name.clone(),
-            owner: m.tracker.owner.clone(),
-            category: m.tracker.category,
-            rule: m.rule.clone(),
-            reason: m.via.into(),
-        });
+    let by_url = if keyed {
+        rules.trackers.match_url(&res.host, &res.path)
+    } else {
+        rules.trackers.match_path(&res.path)
+    };
+    if let Some(m) = by_url {
+        return Decision::Tracker(verdict(&m, m.via.into()));
     }
-    let third_party = page.is_third_party(&res.host);
-    if third_party && let Some(m) = rules.trackers.match_host(&res.host) {
-        return Decision::Tracker(Verdict {
-            name: m.tracker.name.clone(),
-            owner: m.tracker.owner.clone(),
-            category: m.tracker.category,
-            rule: m.rule.clone(),
-            reason: Reason::Host,
-        });
+    if third_party
+        && keyed
+        && let Some(m) = rules.trackers.match_host(&res.host)
+    {
+        return Decision::Tracker(verdict(&m, Reason::Host));
     }
     if let Some(lists) = &rules.lists {
         let url = res.to_url_string();
@@ -115,6 +135,16 @@ pub fn classify(
         }
     }
     Decision::Pass
+}
+
+fn verdict(m: &crate::rules::TrackerMatch<'_>, reason: Reason) -> Verdict {
+    Verdict {
+        name: m.tracker.name.clone(),
+        owner: m.tracker.owner.clone(),
+        category: m.tracker.category,
+        rule: m.rule.clone(),
+        reason,
+    }
 }
 
 /// The service and owner behind a host, from the tracker database when it knows the host,

@@ -11,6 +11,8 @@ pub struct PageContext {
     base: Option<Url>,
     host: String,
     site: String,
+    /// `site` is a registrable domain (not a public suffix or an IP), so its subdomains share it.
+    site_registrable: bool,
 }
 
 /// The registrable domain (eTLD+1) of a host; the host itself when it has none (IPs, localhost).
@@ -30,12 +32,15 @@ impl PageContext {
             .unwrap_or("")
             .trim_end_matches('.')
             .to_ascii_lowercase();
-        let site = site_of(&host).to_string();
+        let registrable = psl::domain_str(&host);
+        let site_registrable = registrable.is_some();
+        let site = registrable.unwrap_or(&host).to_string();
         Ok(PageContext {
             base: Some(url.clone()),
             url: Some(url),
             host,
             site,
+            site_registrable,
         })
     }
 
@@ -46,6 +51,7 @@ impl PageContext {
             base: None,
             host: String::new(),
             site: String::new(),
+            site_registrable: false,
         }
     }
 
@@ -73,10 +79,28 @@ impl PageContext {
     }
 
     pub fn is_third_party(&self, host: &str) -> bool {
-        if host.is_empty() || host == self.host {
-            return false;
+        self.party(host).0
+    }
+
+    /// Whether `host` is third-party to this page, and its site (registrable domain).
+    pub fn party<'h>(&self, host: &'h str) -> (bool, &'h str) {
+        if host.is_empty() {
+            return (false, host);
         }
-        self.site.is_empty() || site_of(host) != self.site
+        if self.site.is_empty() {
+            return (true, site_of(host));
+        }
+        // The page's own host, or a subdomain of its site: no public-suffix lookup needed.
+        let own = host == self.host
+            || (self.site_registrable
+                && host.len() > self.site.len()
+                && host.ends_with(self.site.as_str())
+                && host.as_bytes()[host.len() - self.site.len() - 1] == b'.');
+        if own && host.ends_with(self.site.as_str()) {
+            return (false, &host[host.len() - self.site.len()..]);
+        }
+        let site = site_of(host);
+        (site != self.site, site)
     }
 
     /// Resolves a reference as written in the page; None for non-network URLs.

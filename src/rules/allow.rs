@@ -5,8 +5,8 @@ use super::glob::Glob;
 use super::rule_ref::RuleRef;
 use super::source::RuleFile;
 use super::trackers::host_suffixes;
+use foldhash::HashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use toml::Spanned;
 
@@ -63,6 +63,11 @@ impl AllowRules {
             entry.push((Glob::new(&text[slash..], true), rule));
         }
         Ok(())
+    }
+
+    /// Every host an allow rule is keyed by.
+    pub fn host_keys(&self) -> impl Iterator<Item = &str> {
+        self.hosts.keys().chain(self.urls.keys()).map(|k| &**k)
     }
 
     pub fn len(&self) -> usize {

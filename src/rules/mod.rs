@@ -9,6 +9,7 @@ mod lists;
 mod params;
 mod pixels;
 mod rule_ref;
+mod sites;
 mod snippets;
 mod source;
 mod trackers;
@@ -19,6 +20,7 @@ pub use lists::{ListHit, ListSet};
 pub use params::{CleanedUrl, ParamRules};
 pub use pixels::PixelRules;
 pub use rule_ref::RuleRef;
+pub use sites::HostSites;
 pub use snippets::{Snippet, SnippetHit, SnippetSet};
 pub use source::{RuleFile, RuleKind};
 pub use trackers::{Category, MatchVia, Tracker, TrackerDb, TrackerMatch, host_suffixes};
@@ -42,6 +44,8 @@ pub struct Rules {
     pub pixels: PixelRules,
     pub allow: AllowRules,
     pub lists: Option<ListSet>,
+    /// Sites that some host-keyed rule (tracker or allow) can apply to.
+    pub host_sites: HostSites,
     /// The rules version (trackers.toml `version`), reported in audits and metrics.
     pub version: String,
     /// The files these rules came from, as cited in events.
@@ -84,6 +88,10 @@ impl Rules {
         }
         trackers.finish();
         snippets.finish()?;
+        let mut host_sites = HostSites::default();
+        for key in trackers.host_keys().chain(allow.host_keys()) {
+            host_sites.add(key);
+        }
         let version = trackers
             .version
             .clone()
@@ -99,6 +107,7 @@ impl Rules {
             pixels,
             allow,
             lists,
+            host_sites,
             version,
             sources,
         })

@@ -53,6 +53,10 @@ struct Exception {
 pub struct ParamRules {
     params: Vec<(NamePattern, RuleRef)>,
     exceptions: Vec<Exception>,
+    /// Exact names (lowercase) → index in `params`, so most lookups are one hash probe.
+    exact: foldhash::HashMap<Box<str>, usize>,
+    /// Indexes of prefix patterns (`utm_*`).
+    prefixes: Vec<usize>,
 }
 
 /// A URL with tracking parameters taken out, and the rules that took them.
@@ -91,6 +95,12 @@ impl ParamRules {
             let line = line_of(&file.text, p.span().start);
             let pat = NamePattern::parse(p.get_ref())
                 .map_err(|m| RuleError::invalid(&file.name, line, m))?;
+            let i = self.params.len();
+            if pat.prefix {
+                self.prefixes.push(i);
+            } else {
+                self.exact.entry(pat.name.clone()).or_insert(i);
+            }
             self.params
                 .push((pat, RuleRef::new(&source, line, p.get_ref().trim())));
         }
@@ -121,9 +131,28 @@ impl ParamRules {
         self.params.is_empty()
     }
 
+    /// The pattern that names `name`, if any.
+    fn find(&self, name: &str) -> Option<&(NamePattern, RuleRef)> {
+        if name.is_empty() || name.len() > 64 {
+            return None;
+        }
+        let exact = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.exact.get(name.to_ascii_lowercase().as_str())
+        } else {
+            self.exact.get(name)
+        };
+        let i = exact.copied().or_else(|| {
+            self.prefixes
+                .iter()
+                .copied()
+                .find(|&i| self.params[i].0.matches(name))
+        })?;
+        self.params.get(i)
+    }
+
     /// The rule that makes `name` a tracking parameter for links to `host`, if any.
     pub fn rule_for(&self, name: &str, host: Option<&str>) -> Option<&RuleRef> {
-        let (_, rule) = self.params.iter().find(|(p, _)| p.matches(name))?;
+        let (_, rule) = self.find(name)?;
         let kept = host.is_some_and(|host| {
             self.exceptions.iter().any(|ex| {
                 ex.keep.iter().any(|k| k.matches(name))
@@ -131,6 +160,15 @@ impl ParamRules {
             })
         });
         (!kept).then_some(rule)
+    }
+
+    /// Does `url` carry any tracking parameter (before per-site exceptions)? Cheap: no allocation.
+    pub fn mentions(&self, url: &str, html: bool) -> bool {
+        let end = url.find('#').unwrap_or(url.len());
+        let Some(q) = url[..end].find('?') else {
+            return false;
+        };
+        fields(&url[q + 1..end], html).any(|(_, f)| self.find(field_name(f)).is_some())
     }
 
     /// Removes tracking parameters from `url`, keeping every other byte as it was.
@@ -143,28 +181,29 @@ impl ParamRules {
         let end = url.find('#').unwrap_or(url.len());
         let q = url[..end].find('?')?;
         let query = &url[q + 1..end];
-        let mut kept = String::with_capacity(url.len());
-        let mut removed = Vec::new();
-        let mut first_kept = true;
-        for (sep, field) in split_fields(query, html) {
-            let name = field.split('=').next().unwrap_or("");
-            if let Some(rule) = (!name.is_empty())
+        let tracking = |name: &str| {
+            (!name.is_empty())
                 .then(|| self.rule_for(name, host))
                 .flatten()
-            {
+        };
+        // Most links carry no tracking parameter: find out before allocating anything.
+        if !fields(query, html).any(|(_, f)| tracking(field_name(f)).is_some()) {
+            return None;
+        }
+        let mut kept = String::with_capacity(url.len());
+        let mut removed = Vec::new();
+        for (sep, field) in fields(query, html) {
+            let name = field_name(field);
+            if let Some(rule) = tracking(name) {
                 removed.push((name.to_string(), rule.clone()));
                 continue;
             }
-            kept.push_str(if first_kept { "" } else { sep });
+            kept.push_str(if kept.is_empty() { "" } else { sep });
             kept.push_str(field);
-            first_kept = false;
-        }
-        if removed.is_empty() {
-            return None;
         }
         let mut out = String::with_capacity(url.len());
         out.push_str(&url[..q]);
-        if !first_kept {
+        if !kept.is_empty() {
             out.push('?');
             out.push_str(&kept);
         }
@@ -173,30 +212,35 @@ impl ParamRules {
     }
 }
 
+fn field_name(field: &str) -> &str {
+    field.split('=').next().unwrap_or("")
+}
+
 /// Query fields with the separator written before each (`""` for the first).
-fn split_fields(query: &str, html: bool) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
+fn fields(query: &str, html: bool) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = Some(query);
     let mut sep = "";
-    let mut rest = query;
-    loop {
-        match rest.find('&') {
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.find('&') {
             None => {
-                out.push((sep, rest));
-                return out;
+                rest = None;
+                Some((sep, r))
             }
             Some(i) => {
-                out.push((sep, &rest[..i]));
-                let after = &rest[i..];
+                let item = (sep, &r[..i]);
+                let after = &r[i..];
                 let len = if html && after.starts_with("&amp;") {
                     5
                 } else {
                     1
                 };
                 sep = &after[..len];
-                rest = &after[len..];
+                rest = Some(&after[len..]);
+                Some(item)
             }
         }
-    }
+    })
 }
 
 #[cfg(test)]

@@ -21,6 +21,13 @@ pub struct Snippet {
 }
 
 /// Every snippet, with one automaton over all their strings.
+struct SizeClass {
+    limit: usize,
+    automaton: AhoCorasick,
+    /// Pattern → literal (a literal with `/` is also searched as `\/`, as JSON writes it).
+    pattern_literal: Vec<usize>,
+}
+
 #[derive(Default)]
 pub struct SnippetSet {
     snippets: Vec<Snippet>,
@@ -28,9 +35,10 @@ pub struct SnippetSet {
     literal_ids: HashMap<String, usize>,
     stub_names: Vec<String>,
     stub_code: Vec<String>,
-    automaton: Option<AhoCorasick>,
-    /// Automaton pattern → literal (a literal with `/` is also searched as `\/`, as JSON writes it).
-    pattern_literal: Vec<usize>,
+    /// One automaton per size class: for a script of length L, the first class whose limit is
+    /// at least L holds the literals of every snippet that can match it. Big scripts thus meet
+    /// only the few signatures allowed that big (New Relic's loader), small ones all of them.
+    classes: Vec<SizeClass>,
     /// No script longer than this can be a snippet: don't even hold it.
     pub largest: usize,
 }
@@ -167,7 +175,7 @@ impl SnippetSet {
                 stubs,
             });
         }
-        self.automaton = None;
+        self.classes.clear();
         Ok(())
     }
 
@@ -182,22 +190,36 @@ impl SnippetSet {
     }
 
     pub fn finish(&mut self) -> Result<(), RuleError> {
-        if self.literals.is_empty() {
-            return Ok(());
-        }
-        let mut patterns = Vec::new();
-        self.pattern_literal.clear();
-        for (i, lit) in self.literals.iter().enumerate() {
-            patterns.push(lit.clone());
-            self.pattern_literal.push(i);
-            if lit.contains('/') {
-                patterns.push(lit.replace('/', "\\/"));
-                self.pattern_literal.push(i);
+        let mut limits: Vec<usize> = self.snippets.iter().map(|s| s.max_bytes).collect();
+        limits.sort_unstable();
+        limits.dedup();
+        self.classes.clear();
+        for limit in limits {
+            let mut wanted = vec![false; self.literals.len()];
+            for s in self.snippets.iter().filter(|s| s.max_bytes >= limit) {
+                for &i in s.all.iter().chain(&s.any) {
+                    wanted[i] = true;
+                }
             }
+            let mut patterns = Vec::new();
+            let mut pattern_literal = Vec::new();
+            for (i, lit) in self.literals.iter().enumerate().filter(|(i, _)| wanted[*i]) {
+                patterns.push(lit.clone());
+                pattern_literal.push(i);
+                if lit.contains('/') {
+                    patterns.push(lit.replace('/', "\\/"));
+                    pattern_literal.push(i);
+                }
+            }
+            let automaton = AhoCorasick::new(&patterns).map_err(|e| {
+                RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}"))
+            })?;
+            self.classes.push(SizeClass {
+                limit,
+                automaton,
+                pattern_literal,
+            });
         }
-        let ac = AhoCorasick::new(&patterns)
-            .map_err(|e| RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}")))?;
-        self.automaton = Some(ac);
         Ok(())
     }
 
@@ -212,18 +234,14 @@ impl SnippetSet {
     /// Which snippets this inline script is (raw bytes; signatures are ASCII, so any
     /// ASCII-compatible page encoding works).
     pub fn check(&self, script: &[u8]) -> Option<SnippetHit<'_>> {
-        let ac = self.automaton.as_ref()?;
-        if script.len() > self.largest {
+        let class = self.classes.iter().find(|c| c.limit >= script.len())?;
+        // Most scripts hold no signature at all: a plain search (with its prefilter) says so fast.
+        if !class.automaton.is_match(script) {
             return None;
         }
         let mut found = vec![false; self.literals.len()];
-        let mut any_found = false;
-        for m in ac.find_overlapping_iter(script) {
-            found[self.pattern_literal[m.pattern().as_usize()]] = true;
-            any_found = true;
-        }
-        if !any_found {
-            return None;
+        for m in class.automaton.find_overlapping_iter(script) {
+            found[class.pattern_literal[m.pattern().as_usize()]] = true;
         }
         let hits: Vec<&Snippet> = self
             .snippets

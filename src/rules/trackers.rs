@@ -5,8 +5,8 @@ use super::glob::Glob;
 use super::rule_ref::RuleRef;
 use super::source::RuleFile;
 use aho_corasick::AhoCorasick;
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 use toml::Spanned;
 
@@ -228,6 +228,24 @@ impl TrackerDb {
 
     pub fn len(&self) -> usize {
         self.trackers.len()
+    }
+
+    /// Every host a host or URL rule is keyed by.
+    pub fn host_keys(&self) -> impl Iterator<Item = &str> {
+        self.hosts.keys().chain(self.urls.keys()).map(|k| &**k)
+    }
+
+    /// Path patterns only (for hosts no host-keyed rule can apply to).
+    pub fn match_path(&self, path_and_query: &str) -> Option<TrackerMatch<'_>> {
+        let path = path_and_query.as_bytes();
+        let ac = self.path_prefilter.as_ref()?;
+        for m in ac.find_overlapping_iter(path) {
+            let r = &self.paths[m.pattern().as_usize()];
+            if r.glob.is_match(path) {
+                return Some(self.hit(r, MatchVia::Path));
+            }
+        }
+        None
     }
 
     pub fn is_empty(&self) -> bool {

@@ -38,11 +38,12 @@ impl State {
         res: ResourceUrl<'_>,
         kind: RequestKind,
         pixel: bool,
-        detail: Option<String>,
+        rel: Option<&str>,
     ) -> bool {
         let offset = el.source_location().bytes().start;
-        let third = self.page.is_third_party(&res.host);
-        let verdict = match classify(&self.rules, &self.page, &res, kind) {
+        let judged = classify(&self.rules, &self.page, &res, kind);
+        let third = judged.third_party;
+        let verdict = match judged.decision {
             Decision::Tracker(v) => Some(v),
             Decision::Allowed(rule) => {
                 self.keep(tag, attr, &res, third, Reason::Allowed, Some(rule), offset);
@@ -74,7 +75,12 @@ impl State {
         ev.party = if third { Party::Third } else { Party::First };
         ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
         ev.host = Some(res.host.into_owned());
-        ev.detail = detail;
+        ev.detail = rel.map(|r| {
+            format!(
+                "rel={}",
+                r.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        });
         self.record(ev, offset);
         true
     }
@@ -113,10 +119,7 @@ impl State {
 
     /// `<link rel=preconnect|dns-prefetch|preload|prefetch|modulepreload|stylesheet>`.
     pub(crate) fn on_link(&mut self, el: &mut Element<'_, '_>) {
-        let rel = el
-            .get_attribute("rel")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let rel = el.get_attribute("rel").unwrap_or_default();
         let Some((kind, origin_only)) = link_kind(&rel, el.get_attribute("as").as_deref()) else {
             return;
         };
@@ -130,16 +133,7 @@ impl State {
             // A connection hint names an origin; judge it as the bare origin.
             res.path = "/".into();
         }
-        let rel = rel.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
-        self.judge(
-            el,
-            "link",
-            "href",
-            res,
-            kind,
-            false,
-            Some(format!("rel={rel}")),
-        );
+        self.judge(el, "link", "href", res, kind, false, Some(&rel));
     }
 
     /// Hyperlink auditing: `ping` sends a POST to each URL on click. Removed whatever the host.
@@ -179,7 +173,7 @@ impl State {
             return;
         };
         // A value that didn't decode cleanly can't be written back byte for byte: leave it.
-        if value.contains('\u{FFFD}') {
+        if !self.rules.params.mentions(&value, true) || value.contains('\u{FFFD}') {
             return;
         }
         let target = self.page.resolve(&value).map(|r| r.host.into_owned());
@@ -208,18 +202,20 @@ impl State {
 
 /// The request a `<link>` makes, and whether only its origin matters.
 fn link_kind(rel: &str, as_: Option<&str>) -> Option<(RequestKind, bool)> {
-    let mut out = None;
-    for token in rel.split_ascii_whitespace() {
-        out = match token {
-            "preconnect" | "dns-prefetch" => Some((RequestKind::Other, true)),
-            "stylesheet" => Some((RequestKind::Stylesheet, false)),
-            "modulepreload" => Some((RequestKind::Script, false)),
-            "preload" | "prefetch" | "prerender" => Some((preload_kind(as_), false)),
-            _ => continue,
-        };
-        break;
-    }
-    out
+    let is = |token: &str, name: &str| token.eq_ignore_ascii_case(name);
+    rel.split_ascii_whitespace().find_map(|t| {
+        if is(t, "preconnect") || is(t, "dns-prefetch") {
+            Some((RequestKind::Other, true))
+        } else if is(t, "stylesheet") {
+            Some((RequestKind::Stylesheet, false))
+        } else if is(t, "modulepreload") {
+            Some((RequestKind::Script, false))
+        } else if is(t, "preload") || is(t, "prefetch") || is(t, "prerender") {
+            Some((preload_kind(as_), false))
+        } else {
+            None
+        }
+    })
 }
 
 fn preload_kind(as_: Option<&str>) -> RequestKind {

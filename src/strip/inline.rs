@@ -1,18 +1,30 @@
 //! Inline `<script>` and `<noscript>`: held byte for byte until their end tag, then judged whole.
 //!
 //! lol_html streams; a script's text arrives after its start tag has been written. So the
-//! element's output is held (in `State::sink`) from a streaming hook placed just before its
-//! start tag to one placed just after its end tag, and only then kept, replaced or stripped.
+//! element's output is held: kept back in `State::out` (lol_html writes everything before a tag
+//! to the sink before it runs the tag's handlers, so the start handler knows where the element
+//! begins) until its end tag's handler, which keeps it, replaces its text, or removes it all.
+//!
+//! lol_html sees `<noscript>` content as text, so it is stripped by a second stripper that parses
+//! it as markup. One such stripper serves every block of a page: after each block it is fed an
+//! end marker (a void element with a per-page nonce); if the marker's handler fires, the block
+//! left the parser in a clean state and its output is exactly the block's. If not (an unclosed
+//! comment, attribute or raw-text element swallowed it), the block passes through unchanged and
+//! the next block gets a fresh stripper.
 
 use super::Stripper;
 use super::state::{Hold, HoldKind, Shared, State, lock};
 use crate::audit::{Action, AuditEvent, Party};
 use crate::policy::{Reason, RequestKind};
-use lol_html::html_content::{EndTag, StreamingHandlerSink};
+use lol_html::html_content::EndTag;
 use lol_html::send::Element;
+use std::ops::Range;
 
 /// `<noscript>` blocks larger than this pass through unexamined.
 const NOSCRIPT_CAP: usize = 64 * 1024;
+
+/// The attribute of the end marker fed after each `<noscript>` block.
+pub(crate) const SENTINEL_ATTR: &str = "data-trackstrip-end";
 
 impl State {
     pub(crate) fn on_script(&mut self, el: &mut Element<'_, '_>, shared: &Shared) {
@@ -24,38 +36,54 @@ impl State {
             return;
         }
         let cap = self.rules.snippets.largest + 1024;
-        begin_hold(el, shared, HoldKind::Script, cap);
+        begin_hold(self, el, shared, HoldKind::Script, cap);
     }
 
     pub(crate) fn on_noscript(&mut self, el: &mut Element<'_, '_>, shared: &Shared) {
         // Inside a noscript being stripped, a nested <noscript> is only text.
         if !self.nested {
-            begin_hold(el, shared, HoldKind::Noscript, NOSCRIPT_CAP);
+            begin_hold(self, el, shared, HoldKind::Noscript, NOSCRIPT_CAP);
         }
     }
 
-    /// Runs right after the held element's end tag was written.
-    fn finish_hold(&mut self) {
+    /// The end marker, in a nested stripper: only ours (right nonce) counts.
+    pub(crate) fn on_sentinel(&mut self, el: &mut Element<'_, '_>) {
+        if el
+            .get_attribute(SENTINEL_ATTR)
+            .is_some_and(|v| v == format!("{:x}", self.nonce))
+        {
+            self.sentinel_seen = true;
+            el.remove();
+        }
+    }
+
+    /// Runs at the held element's end tag, before the tag itself is written.
+    fn finish_hold(&mut self, end_tag: &mut EndTag<'_>) {
         let Some(h) = self.hold.take() else { return };
-        if h.overflowed {
-            return; // too large to judge; its bytes already went out
-        }
-        let end = h.content_end.unwrap_or(h.buf.len());
-        let start = h.start_len.min(end);
-        let replacement = match h.kind {
-            HoldKind::Script => self.judge_script(&h, start, end),
-            HoldKind::Noscript => self.strip_noscript(&h, start, end),
+        let end = self.out.len();
+        let content = (h.start + h.start_len).min(end)..end;
+        let edit = match h.kind {
+            HoldKind::Script => self.judge_script(&h, content),
+            HoldKind::Noscript => self.strip_noscript(&h, content),
         };
-        match replacement {
-            Some(bytes) if self.opts.enforce => self.out.extend_from_slice(&bytes),
-            _ => self.out.extend_from_slice(&h.buf),
+        let Some((range, bytes)) = edit.filter(|_| self.opts.enforce) else {
+            return;
+        };
+        if range.start == h.start {
+            // The whole element goes: its start tag and text now, its end tag as it comes.
+            self.out.truncate(h.start);
+            end_tag.remove();
+        } else {
+            self.out.truncate(range.start);
         }
+        self.out.extend_from_slice(&bytes);
     }
 
-    /// An analytics snippet is replaced by its no-op stub (or removed when it needs none).
-    fn judge_script(&mut self, h: &Hold, start: usize, end: usize) -> Option<Vec<u8>> {
+    /// An analytics snippet's text is replaced by its no-op stub, or the whole element removed
+    /// when it needs none. Returns the bytes to replace and their replacement.
+    fn judge_script(&mut self, h: &Hold, content: Range<usize>) -> Option<Edit> {
         let rules = self.rules.clone();
-        let hit = rules.snippets.check(&h.buf[start..end])?;
+        let hit = rules.snippets.check(&self.out[content.clone()])?;
         let action = if hit.stub.is_empty() {
             Action::Remove
         } else {
@@ -79,79 +107,83 @@ impl State {
             ev.tracker = Some(s.tracker.name.to_string());
             ev.owner = Some(s.tracker.owner.to_string());
             ev.category = Some(s.tracker.category);
-            ev.detail = Some(format!("{} bytes of inline script", end - start));
+            ev.detail = Some(format!("{} bytes of inline script", content.len()));
             self.record(ev, h.offset);
         }
         if hit.stub.is_empty() {
-            return Some(Vec::new());
+            Some((h.start..content.end, Vec::new()))
+        } else {
+            Some((content, hit.stub.into_bytes()))
         }
-        let mut out = Vec::with_capacity(start + hit.stub.len() + 9);
-        out.extend_from_slice(&h.buf[..start]);
-        out.extend_from_slice(hit.stub.as_bytes());
-        out.extend_from_slice(&h.buf[end..]);
-        Some(out)
     }
 
-    /// Strips the markup inside `<noscript>` with a nested stripper; None if nothing changed.
-    fn strip_noscript(&mut self, h: &Hold, start: usize, end: usize) -> Option<Vec<u8>> {
-        let mut inner = Stripper::build(
-            self.rules.clone(),
-            self.page.clone(),
-            self.opts.clone(),
-            true,
-        );
-        let line = self.line_base + self.lines.line_at(h.offset + start);
-        lock(&inner.shared).line_base = line - 1;
-        let mut body = inner.write(&h.buf[start..end]).to_vec();
-        let done = inner.finish();
-        body.extend_from_slice(&done.tail);
-        let changed = done.events.iter().any(|e| e.action.strips());
-        for ev in done.events {
-            self.record(ev, 0);
+    /// Strips the markup inside `<noscript>` with the page's nested stripper.
+    fn strip_noscript(&mut self, h: &Hold, content: Range<usize>) -> Option<Edit> {
+        let bytes = &self.out[content.clone()];
+        memchr::memchr(b'<', bytes)?;
+        // Foreign content (svg, math) would change how the next block parses: use it once.
+        let foreign = [&b"<svg"[..], b"<math"]
+            .iter()
+            .any(|t| memchr::memmem::find(&bytes.to_ascii_lowercase(), t).is_some());
+        if foreign {
+            self.noscripts = None;
         }
-        if !changed {
+        let line = self.line_base + self.lines.line_at(h.offset + h.start_len);
+        let (rules, page, opts) = (self.rules.clone(), self.page.clone(), self.opts.clone());
+        let aux = self
+            .noscripts
+            .get_or_insert_with(|| Box::new(Stripper::build(rules, page, opts, true)));
+        let (first_line, nonce) = {
+            let st = lock(&aux.shared);
+            (st.lines.line_at(st.lines.fed()), st.nonce)
+        };
+        let mut body = aux.write(&self.out[content.clone()]).to_vec();
+        let marker = format!("<wbr {SENTINEL_ATTR}=\"{nonce:x}\">");
+        body.extend_from_slice(&aux.write(marker.as_bytes()));
+        let events = aux.take_events();
+        let clean =
+            std::mem::take(&mut lock(&aux.shared).sentinel_seen) && aux.bailed_out.is_none();
+        if !clean || foreign {
+            self.noscripts = None;
+        }
+        if !clean {
             return None;
         }
-        let mut out = Vec::with_capacity(h.buf.len());
-        out.extend_from_slice(&h.buf[..start]);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&h.buf[end..]);
-        Some(out)
+        let changed = events.iter().any(|e| e.action.strips());
+        for mut ev in events {
+            ev.line = line + ev.line.saturating_sub(first_line);
+            self.record(ev, 0);
+        }
+        changed.then_some((content, body))
     }
 }
 
-fn begin_hold(el: &mut Element<'_, '_>, shared: &Shared, kind: HoldKind, cap: usize) {
+/// Bytes of `State::out` to replace, and what to put there.
+type Edit = (Range<usize>, Vec<u8>);
+
+fn begin_hold(
+    st: &mut State,
+    el: &mut Element<'_, '_>,
+    shared: &Shared,
+    kind: HoldKind,
+    cap: usize,
+) {
     let loc = el.source_location().bytes();
-    let (offset, start_len) = (loc.start, loc.len());
-    let before = shared.clone();
-    el.streaming_before(Box::new(move |_: &mut StreamingHandlerSink<'_>| {
-        let mut st = lock(&before);
-        st.release_hold();
-        st.hold = Some(Hold {
-            kind,
-            buf: Vec::new(),
-            start_len,
-            content_end: None,
-            offset,
-            cap,
-            overflowed: false,
-        });
+    let Some(handlers) = el.end_tag_handlers() else {
+        return;
+    };
+    let at_end = shared.clone();
+    handlers.push(Box::new(move |end: &mut EndTag<'_>| {
+        lock(&at_end).finish_hold(end);
         Ok(())
     }));
-    let at_end = shared.clone();
-    if let Some(handlers) = el.end_tag_handlers() {
-        handlers.push(Box::new(move |end: &mut EndTag<'_>| {
-            if let Some(h) = lock(&at_end).hold.as_mut() {
-                h.content_end = Some(h.buf.len());
-            }
-            let after = at_end.clone();
-            end.streaming_after(Box::new(move |_: &mut StreamingHandlerSink<'_>| {
-                lock(&after).finish_hold();
-                Ok(())
-            }));
-            Ok(())
-        }));
-    }
+    st.hold = Some(Hold {
+        kind,
+        start: st.out.len(),
+        start_len: loc.len(),
+        offset: loc.start,
+        cap,
+    });
 }
 
 /// Script types a browser runs (JSON, templates and the like are data, never snippets).

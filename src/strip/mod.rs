@@ -21,10 +21,11 @@ use crate::policy::PageContext;
 use crate::rules::Rules;
 use bytes::Bytes;
 use encoding_rs::Encoding;
-use lol_html::send::{HtmlRewriter, Settings};
-use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink, element};
-use selectors::{SELECTORS, Target};
+use lol_html::send::{ElementContentHandlers, HtmlRewriter, Settings};
+use lol_html::{AsciiCompatibleEncoding, MemorySettings, OutputSink};
+use selectors::Target;
 use state::{Shared, State, lock};
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 /// How to strip.
@@ -109,63 +110,88 @@ impl Stripper {
             .with_strict(false)
             .with_adjust_charset_on_meta_tag(follow_meta)
             .with_graceful_bail_out_on_content_handler_error(true);
-        for &(selector, target) in SELECTORS {
+        for (selector, target) in selectors::compiled() {
+            let target = *target;
+            if nested && !target.in_noscript() {
+                continue;
+            }
             let st = shared.clone();
-            settings = settings.append_element_content_handler(element!(selector, move |el| {
-                let mut s = lock(&st);
-                match target {
-                    Target::Base => {
-                        if let Some(href) = el.get_attribute("href") {
-                            s.page.set_base(&href);
+            let handler =
+                move |el: &mut lol_html::send::Element<'_, '_>| -> lol_html::HandlerResult {
+                    let mut s = lock(&st);
+                    match target {
+                        Target::Base => {
+                            if let Some(href) = el.get_attribute("href") {
+                                s.page.set_base(&href);
+                                s.noscripts = None; // it resolves against the page it was made for
+                            }
                         }
+                        Target::Image => {
+                            s.check_element(
+                                el,
+                                "img",
+                                "src",
+                                crate::policy::RequestKind::Image,
+                                true,
+                            );
+                        }
+                        Target::InputImage => s.on_input(el),
+                        Target::Script => s.on_script(el, &st),
+                        Target::Frame => {
+                            let tag = el.tag_name();
+                            s.check_element(
+                                el,
+                                &tag,
+                                "src",
+                                crate::policy::RequestKind::Subdocument,
+                                false,
+                            );
+                        }
+                        Target::Embed => {
+                            s.check_element(
+                                el,
+                                "embed",
+                                "src",
+                                crate::policy::RequestKind::Object,
+                                false,
+                            );
+                        }
+                        Target::Object => {
+                            s.check_element(
+                                el,
+                                "object",
+                                "data",
+                                crate::policy::RequestKind::Object,
+                                false,
+                            );
+                        }
+                        Target::Link => s.on_link(el),
+                        Target::Noscript => s.on_noscript(el, &st),
+                        Target::Ping => {
+                            let tag = el.tag_name();
+                            s.on_ping(el, &tag);
+                        }
+                        Target::LinkParams => {
+                            let tag = el.tag_name();
+                            s.on_params(el, &tag, "href");
+                        }
+                        Target::FormParams => s.on_params(el, "form", "action"),
                     }
-                    Target::Image => {
-                        s.check_element(el, "img", "src", crate::policy::RequestKind::Image, true);
-                    }
-                    Target::InputImage => s.on_input(el),
-                    Target::Script => s.on_script(el, &st),
-                    Target::Frame => {
-                        let tag = el.tag_name();
-                        s.check_element(
-                            el,
-                            &tag,
-                            "src",
-                            crate::policy::RequestKind::Subdocument,
-                            false,
-                        );
-                    }
-                    Target::Embed => {
-                        s.check_element(
-                            el,
-                            "embed",
-                            "src",
-                            crate::policy::RequestKind::Object,
-                            false,
-                        );
-                    }
-                    Target::Object => {
-                        s.check_element(
-                            el,
-                            "object",
-                            "data",
-                            crate::policy::RequestKind::Object,
-                            false,
-                        );
-                    }
-                    Target::Link => s.on_link(el),
-                    Target::Noscript => s.on_noscript(el, &st),
-                    Target::Ping => {
-                        let tag = el.tag_name();
-                        s.on_ping(el, &tag);
-                    }
-                    Target::LinkParams => {
-                        let tag = el.tag_name();
-                        s.on_params(el, &tag, "href");
-                    }
-                    Target::FormParams => s.on_params(el, "form", "action"),
-                }
-                Ok(())
-            }));
+                    Ok(())
+                };
+            let handlers = ElementContentHandlers::default().element(handler);
+            settings = settings.append_element_content_handler((Cow::Borrowed(selector), handlers));
+        }
+        if nested {
+            let st = shared.clone();
+            let handler =
+                move |el: &mut lol_html::send::Element<'_, '_>| -> lol_html::HandlerResult {
+                    lock(&st).on_sentinel(el);
+                    Ok(())
+                };
+            let handlers = ElementContentHandlers::default().element(handler);
+            settings = settings
+                .append_element_content_handler((Cow::Borrowed(selectors::sentinel()), handlers));
         }
         let rewriter = HtmlRewriter::new(settings, Sink(shared.clone()));
         Stripper {
@@ -177,16 +203,21 @@ impl Stripper {
 
     /// Feeds the next chunk of the page; returns the output it completed (possibly empty).
     pub fn write(&mut self, chunk: &[u8]) -> Bytes {
-        lock(&self.shared).lines.feed(chunk);
+        self.write_bytes(Bytes::copy_from_slice(chunk))
+    }
+
+    /// Like `write`, without copying the chunk (it is kept a while for line numbers).
+    pub fn write_bytes(&mut self, chunk: Bytes) -> Bytes {
+        lock(&self.shared).lines.feed(chunk.clone());
         match &mut self.rewriter {
             Some(rw) => {
-                if let Err(e) = rw.write(chunk) {
+                if let Err(e) = rw.write(&chunk) {
                     self.bail_out(e);
                 }
             }
-            None => lock(&self.shared).out.extend_from_slice(chunk),
+            None => lock(&self.shared).out.extend_from_slice(&chunk),
         }
-        lock(&self.shared).out.split().freeze()
+        lock(&self.shared).take_ready()
     }
 
     /// Ends the page.

@@ -13,6 +13,11 @@ pub(crate) fn pixel_rule<'r>(
     if rules.max_size == 0 && rules.hidden_styles.is_empty() {
         return None;
     }
+    // No size and no style: nothing to judge (most images; no attribute is copied out).
+    let sized = el.has_attribute("width") && el.has_attribute("height");
+    if !sized && !el.has_attribute("style") {
+        return None;
+    }
     // Responsive content images sometimes carry width=1 height=1 as placeholders.
     if el.has_attribute("sizes") {
         return None;

@@ -1,6 +1,9 @@
 //! The elements the stripper looks at. Kept in one place so the benchmark's floors
 //! ("same selectors, empty handlers") match the real thing.
 
+use lol_html::Selector;
+use std::sync::OnceLock;
+
 /// Selector and the handler it feeds.
 pub const SELECTORS: &[(&str, Target)] = &[
     ("base[href]", Target::Base),
@@ -20,6 +23,23 @@ pub const SELECTORS: &[(&str, Target)] = &[
     ("form[action*=\"?\"]", Target::FormParams),
 ];
 
+/// The selectors, parsed once per process (they are constants; a typo fails every test).
+pub(crate) fn compiled() -> &'static [(Selector, Target)] {
+    static COMPILED: OnceLock<Vec<(Selector, Target)>> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        SELECTORS
+            .iter()
+            .map(|&(s, t)| {
+                (
+                    s.parse()
+                        .unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}")),
+                    t,
+                )
+            })
+            .collect()
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Base,
@@ -34,4 +54,24 @@ pub enum Target {
     Ping,
     LinkParams,
     FormParams,
+}
+
+impl Target {
+    /// What matters inside `<noscript>` (its content never runs, nor its scripts and bases).
+    pub fn in_noscript(self) -> bool {
+        !matches!(
+            self,
+            Target::Base | Target::Script | Target::Noscript | Target::FormParams
+        )
+    }
+}
+
+/// The end marker a nested (noscript) stripper is fed after each block.
+pub(crate) fn sentinel() -> &'static Selector {
+    static SENTINEL: OnceLock<Selector> = OnceLock::new();
+    SENTINEL.get_or_init(|| {
+        let s = format!("wbr[{}]", super::inline::SENTINEL_ATTR);
+        s.parse()
+            .unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}"))
+    })
 }

@@ -32,20 +32,18 @@ pub(crate) enum HoldKind {
 }
 
 /// An element whose output bytes are held back until its end tag tells what to do with them.
+/// The bytes stay where they are, at the end of `State::out`; `Stripper::write` hands out only
+/// what comes before them.
 pub(crate) struct Hold {
     pub kind: HoldKind,
-    /// Exactly the bytes lol_html emitted since the element started.
-    pub buf: Vec<u8>,
-    /// Length of the start tag at the front of `buf`.
+    /// Where the element's bytes start in `out`.
+    pub start: usize,
+    /// Length of the start tag.
     pub start_len: usize,
-    /// Where the content ends in `buf` (set when the end tag is reached).
-    pub content_end: Option<usize>,
     /// Byte offset of the element in the page, for line numbers.
     pub offset: usize,
     /// Most bytes to hold; past this the element passes through undecided.
     pub cap: usize,
-    /// The cap was hit: bytes now flow straight to the output.
-    pub overflowed: bool,
 }
 
 /// Counts for the per-page summary (`X-Trackstrip: stripped=N`, logs, metrics).
@@ -76,6 +74,12 @@ pub(crate) struct State {
     pub line_base: usize,
     /// This stripper strips the content of a `<noscript>` block.
     pub nested: bool,
+    /// The stripper reused for this page's `<noscript>` blocks (built on the first one).
+    pub noscripts: Option<Box<super::Stripper>>,
+    /// Nested strippers: the end-of-block marker was seen (see `inline.rs`).
+    pub sentinel_seen: bool,
+    /// Unguessable by the page: the end-of-block marker carries it.
+    pub nonce: u64,
 }
 
 impl State {
@@ -91,28 +95,39 @@ impl State {
             stats: StripStats::default(),
             line_base: 0,
             nested,
+            noscripts: None,
+            sentinel_seen: false,
+            nonce: std::hash::BuildHasher::hash_one(
+                &std::collections::hash_map::RandomState::new(),
+                0u8,
+            ),
         }
     }
 
     /// lol_html's output sink.
     pub fn sink(&mut self, chunk: &[u8]) {
-        match &mut self.hold {
-            Some(h) if !h.overflowed => {
-                h.buf.extend_from_slice(chunk);
-                if h.buf.len() > h.cap {
-                    self.out.extend_from_slice(&h.buf);
-                    h.buf = Vec::new();
-                    h.overflowed = true;
-                }
-            }
-            _ => self.out.extend_from_slice(chunk),
+        self.out.extend_from_slice(chunk);
+        if let Some(h) = &self.hold
+            && self.out.len() - h.start > h.cap
+        {
+            self.hold = None; // too large to judge: it goes out as it came
         }
     }
 
     /// Gives up on the current hold: its bytes go out as they came in.
     pub fn release_hold(&mut self) {
-        if let Some(h) = self.hold.take() {
-            self.out.extend_from_slice(&h.buf);
+        self.hold = None;
+    }
+
+    /// The output that is final: everything before a held element.
+    pub fn take_ready(&mut self) -> bytes::Bytes {
+        match &mut self.hold {
+            None => self.out.split().freeze(),
+            Some(h) => {
+                let ready = self.out.split_to(h.start).freeze();
+                h.start = 0;
+                ready
+            }
         }
     }
 

@@ -1,0 +1,128 @@
+//! The stripping speed as a ratio of its two floors, measured interleaved (floor, strip,
+//! floor, strip...) so that a noisy machine moves all three alike; prints the medians.
+//! `cargo bench --bench floor_ratio` (criterion's `strip` bench gives absolute MB/s).
+
+use bytes::Bytes;
+use lol_html::send::{HtmlRewriter, Settings};
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+use trackstrip::policy::PageContext;
+use trackstrip::rules::Rules;
+use trackstrip::strip::selectors::SELECTORS;
+use trackstrip::strip::{StripOptions, Stripper};
+
+const CHUNK: usize = 16 * 1024;
+const ROUNDS: usize = 31;
+
+fn pages() -> Vec<Bytes> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dev = root.join("../shared/corpus/pages");
+    let dir = if dev.is_dir() {
+        dev
+    } else {
+        root.join("tests/fixtures/corpus")
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("pages directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| Bytes::from(std::fs::read(p).expect("page")))
+        .collect()
+}
+
+fn floor(pages: &[Bytes], selectors: bool) -> usize {
+    let mut out = 0usize;
+    for p in pages {
+        let mut settings = Settings::new_send();
+        if selectors {
+            for &(sel, _) in SELECTORS {
+                settings =
+                    settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
+            }
+        }
+        let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out += c.len());
+        for chunk in p.chunks(CHUNK) {
+            rw.write(chunk).expect("write");
+        }
+        rw.end().expect("end");
+    }
+    out
+}
+
+fn strip(rules: &Arc<Rules>, pages: &[Bytes]) -> usize {
+    let mut out = 0;
+    for p in pages {
+        let page = PageContext::new("https://news.example/article").expect("url");
+        let mut s = Stripper::new(rules.clone(), page, StripOptions::default());
+        let mut at = 0;
+        while at < p.len() {
+            let end = (at + CHUNK).min(p.len());
+            out += s.write_bytes(p.slice(at..end)).len();
+            at = end;
+        }
+        out += s.finish().tail.len();
+    }
+    out
+}
+
+fn time(f: impl FnOnce() -> usize) -> f64 {
+    let t = Instant::now();
+    black_box(f());
+    t.elapsed().as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // cargo test --benches asks for a listing
+    }
+    let pages = pages();
+    let mb = pages.iter().map(Bytes::len).sum::<usize>() as f64 / (1024.0 * 1024.0);
+    let rules = Arc::new(Rules::bundled().expect("rules"));
+    let (mut bare, mut empty, mut ts, mut r_bare, mut r_empty) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..ROUNDS {
+        let b = time(|| floor(&pages, false));
+        let e = time(|| floor(&pages, true));
+        let t = time(|| strip(&rules, &pages));
+        bare.push(mb / b);
+        empty.push(mb / e);
+        ts.push(mb / t);
+        r_bare.push(b / t);
+        r_empty.push(e / t);
+    }
+    println!(
+        "{} pages, {mb:.1} MiB, {ROUNDS} interleaved rounds, medians:",
+        pages.len()
+    );
+    println!(
+        "  lol_html, no handlers                  {:7.1} MiB/s",
+        median(bare)
+    );
+    println!(
+        "  lol_html, same selectors, empty handlers {:5.1} MiB/s",
+        median(empty)
+    );
+    println!(
+        "  trackstrip strip                       {:7.1} MiB/s",
+        median(ts)
+    );
+    println!(
+        "  trackstrip / empty-handler floor       {:7.2}",
+        median(r_empty)
+    );
+    println!(
+        "  trackstrip / no-handler floor          {:7.2}",
+        median(r_bare)
+    );
+}

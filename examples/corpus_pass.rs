@@ -1,0 +1,49 @@
+//! Dev tool: one pass over the dev corpus (../shared/corpus), for instruction counts:
+//! `valgrind --tool=callgrind target/release/examples/corpus_pass strip` (or `floor`, `none`).
+use std::sync::Arc;
+use trackstrip::policy::PageContext;
+use trackstrip::rules::Rules;
+use trackstrip::strip::selectors::SELECTORS;
+use trackstrip::strip::{StripOptions, Stripper};
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let dir = "../shared/corpus/pages";
+    let pages: Vec<bytes::Bytes> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| bytes::Bytes::from(std::fs::read(e.unwrap().path()).unwrap()))
+        .collect();
+    let rules = Arc::new(Rules::bundled().unwrap());
+    let mut n = 0;
+    for p in &pages {
+        if mode == "none" {
+            n += p.len();
+            continue;
+        }
+        if mode == "floor" {
+            let mut settings = lol_html::send::Settings::new_send();
+            for &(sel, _) in SELECTORS {
+                settings =
+                    settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
+            }
+            let mut rw = lol_html::send::HtmlRewriter::new(settings, |c: &[u8]| n += c.len());
+            for c in p.chunks(16 * 1024) {
+                rw.write(c).unwrap();
+            }
+            rw.end().unwrap();
+        } else {
+            let mut s = Stripper::new(
+                rules.clone(),
+                PageContext::new("https://news.example/a").unwrap(),
+                StripOptions::default(),
+            );
+            let mut at = 0;
+            while at < p.len() {
+                let e = (at + 16384).min(p.len());
+                n += s.write_bytes(p.slice(at..e)).len();
+                at = e;
+            }
+            n += s.finish().tail.len();
+        }
+    }
+    println!("{n}");
+}
