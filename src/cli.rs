@@ -25,6 +25,10 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the proxy: a forward proxy for browsers (and curl -x) on 127.0.0.1:8080, or a
+    /// reverse proxy in front of one origin (--upstream). HTML is stripped as it streams;
+    /// requests to trackers are answered locally and never leave the machine.
+    Serve(ServeArgs),
     /// Strip trackers from an HTML page and write the result to stdout, streaming.
     Strip(StripArgs),
     /// Report the trackers a page (file or URL) loads, who runs them and which rule flags them.
@@ -112,4 +116,43 @@ pub struct AuditArgs {
     /// A page: a file, `-` for stdin, or an http(s) URL.
     #[arg(value_name = "FILE|URL|-")]
     pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (repeatable; IPv6 as [::1]:8080).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: Vec<String>,
+    /// Reverse proxy: front this origin (http:// or https://) instead of being a forward proxy.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Pin a host to an address, like curl's --resolve (repeatable): news.test=127.0.0.1.
+    #[arg(long = "resolve", value_name = "HOST=ADDR")]
+    pub resolve: Vec<String>,
+    /// Trust this PEM CA certificate for upstream TLS, besides the built-in and system roots.
+    #[arg(long = "extra-root", value_name = "FILE")]
+    pub extra_roots: Vec<PathBuf>,
+    /// Strip and block nothing; log and count what would be done.
+    #[arg(long)]
+    pub report_only: bool,
+    /// Don't add X-Trackstrip headers and trailers to responses.
+    #[arg(long)]
+    pub no_header: bool,
+    /// Seconds to wait for a connection to an origin.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub connect_timeout: u64,
+    /// Seconds to wait for an origin's response headers.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub response_timeout: u64,
+    /// Seconds of silence allowed inside a response body.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub idle_timeout: u64,
+    /// Largest request head (request line plus headers) accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    pub max_header_bytes: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub shutdown_grace: u64,
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod body;
 pub mod charset;
 pub mod policy;
+pub mod proxy;
 pub mod rules;
 pub mod strip;
 pub mod upstream;

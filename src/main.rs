@@ -9,8 +9,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.log_format, "warn");
+    let default_level = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    init_logs(cli.log_format, default_level);
     let result = match &cli.command {
+        Command::Serve(args) => cmd::serve::run(args),
         Command::Strip(args) => cmd::strip::run(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Rules {

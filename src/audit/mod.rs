@@ -2,7 +2,7 @@
 
 mod event;
 mod fetch;
-mod report;
+pub mod report;
 
 pub use event::{Action, AuditEvent, Party};
 pub use fetch::{

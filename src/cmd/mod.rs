@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod rules_check;
+pub mod serve;
 pub mod strip;
 
 use crate::cli::RuleArgs;

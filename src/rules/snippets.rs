@@ -39,6 +39,7 @@ pub struct SnippetSet {
     /// at least L holds the literals of every snippet that can match it. Big scripts thus meet
     /// only the few signatures allowed that big (New Relic's loader), small ones all of them.
     classes: Vec<SizeClass>,
+    surrogates: Vec<Surrogate>,
     /// No script longer than this can be a snippet: don't even hold it.
     pub largest: usize,
 }
@@ -67,6 +68,24 @@ struct SnippetsFile {
     stubs: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     snippet: Vec<Spanned<SnippetDef>>,
+    #[serde(default)]
+    surrogate: Vec<SurrogateDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SurrogateDef {
+    urls: Vec<Spanned<String>>,
+    stubs: Vec<Spanned<String>>,
+}
+
+/// A no-op script served in place of a blocked tracker library (the proxy's answer to
+/// `analytics.js`, `gtag/js`, `fbevents.js`...), so pages calling into it keep working.
+struct Surrogate {
+    host: Box<str>,
+    path: super::glob::Glob,
+    stubs: Vec<usize>,
+    rule: RuleRef,
 }
 
 #[derive(Deserialize)]
@@ -175,8 +194,58 @@ impl SnippetSet {
                 stubs,
             });
         }
+        for def in parsed.surrogate {
+            let mut stubs = Vec::new();
+            for st in &def.stubs {
+                let line = line_of(&file.text, st.span().start);
+                let i = self
+                    .stub_names
+                    .iter()
+                    .position(|n| n == st.get_ref())
+                    .ok_or_else(|| {
+                        RuleError::invalid(
+                            &file.name,
+                            line,
+                            format!("no stub named {:?} in [stubs]", st.get_ref()),
+                        )
+                    })?;
+                stubs.push(i);
+            }
+            for u in &def.urls {
+                let line = line_of(&file.text, u.span().start);
+                let text = u.get_ref().trim();
+                let Some(slash) = text.find('/').filter(|&i| i > 0) else {
+                    return Err(RuleError::invalid(
+                        &file.name,
+                        line,
+                        format!("surrogate url {text:?} must be host/path"),
+                    ));
+                };
+                self.surrogates.push(Surrogate {
+                    host: text[..slash].to_ascii_lowercase().into(),
+                    path: super::glob::Glob::new(&text[slash..], true),
+                    stubs: stubs.clone(),
+                    rule: RuleRef::new(&source, line, format!("surrogate: {text}")),
+                });
+            }
+        }
         self.classes.clear();
         Ok(())
+    }
+
+    /// The no-op script to serve for a blocked request to this host and path, if any.
+    pub fn surrogate_for(&self, host: &str, path_and_query: &str) -> Option<(String, &RuleRef)> {
+        let s = self.surrogates.iter().find(|s| {
+            (host == &*s.host || host.ends_with(&format!(".{}", s.host)))
+                && s.path.is_match(path_and_query.as_bytes())
+        })?;
+        let code = s
+            .stubs
+            .iter()
+            .map(|&i| self.stub_code[i].as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        Some((code, &s.rule))
     }
 
     fn literal(&mut self, s: &str) -> usize {

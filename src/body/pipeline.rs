@@ -1,0 +1,344 @@
+//! The streaming body rewrite: upstream body → decode → strip → encode → client, in a task
+//! that hands frames over a small bounded channel. The channel is the backpressure (a slow
+//! client slows the read from the origin) and the cancellation: when the client goes away,
+//! the receiving body is dropped, the next send fails, the task ends and drops the upstream
+//! body, which closes the origin connection.
+
+use super::coding::Coding;
+use crate::charset::{self, Charset, PRESCAN_BYTES};
+use crate::policy::PageContext;
+use crate::rules::Rules;
+use crate::strip::{StripOptions, StripOutput, Stripper};
+use async_compression::tokio::write as enc;
+use bytes::{Bytes, BytesMut};
+use futures_util::TryStreamExt;
+use http::{HeaderMap, HeaderValue};
+use http_body_util::BodyExt;
+use hyper::body::{Body, Frame, Incoming};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How to rewrite one response body.
+pub struct Spec {
+    pub coding: Coding,
+    /// The Content-Type charset, if any.
+    pub charset: Option<String>,
+    pub rules: Arc<Rules>,
+    pub page: PageContext,
+    pub enforce: bool,
+    /// Longest silence from the origin before giving up.
+    pub idle: Duration,
+    /// Send `X-Trackstrip: stripped=N` as a trailer.
+    pub trailer: bool,
+}
+
+/// How a rewrite ended.
+pub enum Outcome {
+    /// The whole page went through.
+    Done(StripOutput),
+    /// The origin failed mid-body, or went silent; the client got a truncated page.
+    UpstreamFailed(String),
+    /// The client went away; the origin request was dropped.
+    ClientGone,
+    /// The page's encoding can't be parsed: it went through as it came.
+    Unrewritable(&'static str),
+}
+
+/// Bytes received from the origin (as sent, encoded) and sent to the client.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Transfer {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+/// Starts the rewrite; returns the body to send. `done` runs when it ends, however it ends.
+pub fn strip_body(
+    upstream: Incoming,
+    spec: Spec,
+    done: impl FnOnce(Outcome, Transfer) + Send + 'static,
+) -> ChannelBody {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        let counted = Arc::new(AtomicU64::new(0));
+        let mut out = Out { tx, sent: 0 };
+        let outcome = run(upstream, spec, &mut out, counted.clone()).await;
+        if let Outcome::UpstreamFailed(why) = &outcome {
+            let _ = out.tx.send(Err(why.clone().into())).await;
+        }
+        done(
+            outcome,
+            Transfer {
+                bytes_in: counted.load(Ordering::Relaxed),
+                bytes_out: out.sent,
+            },
+        );
+    });
+    ChannelBody { rx }
+}
+
+/// The sending end, counting what it sends.
+struct Out {
+    tx: mpsc::Sender<Result<Frame<Bytes>, BoxError>>,
+    sent: u64,
+}
+
+/// A body fed by the rewrite task.
+pub struct ChannelBody {
+    rx: mpsc::Receiver<Result<Frame<Bytes>, BoxError>>,
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+/// Where decoded bytes come from: the frames themselves, or a decoder over them.
+enum Source {
+    Frames(Incoming, Arc<AtomicU64>),
+    Decoded(Pin<Box<dyn AsyncRead + Send>>),
+}
+
+impl Source {
+    async fn next(&mut self, buf: &mut Vec<u8>) -> Result<Option<Bytes>, String> {
+        match self {
+            Source::Frames(body, counted) => loop {
+                match body.frame().await {
+                    None => return Ok(None),
+                    Some(Err(e)) => return Err(format!("origin body: {e}")),
+                    Some(Ok(f)) => {
+                        if let Ok(data) = f.into_data() {
+                            counted.fetch_add(data.len() as u64, Ordering::Relaxed);
+                            if !data.is_empty() {
+                                return Ok(Some(data));
+                            }
+                        }
+                    }
+                }
+            },
+            Source::Decoded(r) => {
+                buf.resize(64 * 1024, 0);
+                let n = r
+                    .read(buf)
+                    .await
+                    .map_err(|e| format!("decoding the origin body: {e}"))?;
+                Ok((n > 0).then(|| Bytes::copy_from_slice(&buf[..n])))
+            }
+        }
+    }
+}
+
+/// Re-encodes stripped output the way the origin encoded it, flushing after every chunk so the
+/// client can render what it has.
+enum Encoder {
+    Identity,
+    Gzip(enc::GzipEncoder<Vec<u8>>),
+    Deflate(enc::ZlibEncoder<Vec<u8>>),
+    Brotli(enc::BrotliEncoder<Vec<u8>>),
+    Zstd(enc::ZstdEncoder<Vec<u8>>),
+}
+
+macro_rules! each_encoder {
+    ($self:ident, $e:ident => $body:expr) => {
+        match $self {
+            Encoder::Identity => unreachable!("identity is handled by the caller"),
+            Encoder::Gzip($e) => $body,
+            Encoder::Deflate($e) => $body,
+            Encoder::Brotli($e) => $body,
+            Encoder::Zstd($e) => $body,
+        }
+    };
+}
+
+impl Encoder {
+    fn new(coding: Coding) -> Encoder {
+        use async_compression::Level;
+        match coding {
+            Coding::Identity => Encoder::Identity,
+            Coding::Gzip => Encoder::Gzip(enc::GzipEncoder::with_quality(
+                Vec::new(),
+                Level::Precise(5),
+            )),
+            Coding::Deflate => Encoder::Deflate(enc::ZlibEncoder::with_quality(
+                Vec::new(),
+                Level::Precise(5),
+            )),
+            Coding::Brotli => Encoder::Brotli(enc::BrotliEncoder::with_quality(
+                Vec::new(),
+                Level::Precise(4),
+            )),
+            Coding::Zstd => Encoder::Zstd(enc::ZstdEncoder::with_quality(
+                Vec::new(),
+                Level::Precise(3),
+            )),
+        }
+    }
+
+    async fn encode(&mut self, data: Bytes, last: bool) -> std::io::Result<Bytes> {
+        if let Encoder::Identity = self {
+            return Ok(data);
+        }
+        each_encoder!(self, e => {
+            e.write_all(&data).await?;
+            if last { e.shutdown().await?; } else { e.flush().await?; }
+            Ok(Bytes::from(std::mem::take(e.get_mut())))
+        })
+    }
+}
+
+async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU64>) -> Outcome {
+    let mut source = match spec.coding {
+        Coding::Identity => Source::Frames(upstream, counted),
+        c => {
+            let stream = upstream
+                .into_data_stream()
+                .inspect_ok(move |b| {
+                    counted.fetch_add(b.len() as u64, Ordering::Relaxed);
+                })
+                .map_err(std::io::Error::other);
+            Source::Decoded(super::coding::decoder(
+                c,
+                tokio_util::io::StreamReader::new(stream),
+            ))
+        }
+    };
+    let mut encoder = Encoder::new(spec.coding);
+    let mut buf = Vec::new();
+
+    // The first bytes decide the encoding (bounded: at most PRESCAN_BYTES are waited for).
+    let mut head = BytesMut::new();
+    let mut ended = false;
+    while head.len() < PRESCAN_BYTES {
+        match next_chunk(&mut source, &mut buf, spec.idle).await {
+            Ok(Some(b)) => head.extend_from_slice(&b),
+            Ok(None) => {
+                ended = true;
+                break;
+            }
+            Err(e) => return Outcome::UpstreamFailed(e),
+        }
+    }
+    let (encoding, declared) = match charset::detect(&head, spec.charset.as_deref()) {
+        Charset::Rewrite { encoding, declared } => (encoding, declared),
+        Charset::PassThrough(enc) => {
+            tracing::info!(
+                encoding = enc.name(),
+                "page encoding can't be rewritten; passing it through"
+            );
+            return pass_through(
+                head.freeze(),
+                ended,
+                &mut source,
+                &mut encoder,
+                &mut buf,
+                tx,
+                &spec,
+            )
+            .await;
+        }
+    };
+    let opts = StripOptions {
+        enforce: spec.enforce,
+        encoding,
+        follow_meta_charset: !declared,
+        ..StripOptions::default()
+    };
+    let mut stripper = Stripper::new(spec.rules.clone(), spec.page.clone(), opts);
+    let mut chunk = Some(head.freeze());
+    loop {
+        if let Some(input) = chunk.take() {
+            let out = stripper.write_bytes(input);
+            if !out.is_empty() && !send_data(&mut encoder, out, false, tx).await {
+                return Outcome::ClientGone;
+            }
+        }
+        if ended {
+            break;
+        }
+        match next_chunk(&mut source, &mut buf, spec.idle).await {
+            Ok(Some(b)) => chunk = Some(b),
+            Ok(None) => ended = true,
+            Err(e) => return Outcome::UpstreamFailed(e),
+        }
+    }
+    let done = stripper.finish();
+    if !send_data(&mut encoder, done.tail.clone(), true, tx).await {
+        return Outcome::ClientGone;
+    }
+    if spec.trailer {
+        let mut t = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&format!("stripped={}", done.stats.trackers)) {
+            t.insert("x-trackstrip", v);
+        }
+        let _ = tx.tx.send(Ok(Frame::trailers(t))).await;
+    }
+    Outcome::Done(done)
+}
+
+/// The next decoded chunk, or an error if the origin fails or goes silent for `idle`.
+async fn next_chunk(
+    source: &mut Source,
+    buf: &mut Vec<u8>,
+    idle: Duration,
+) -> Result<Option<Bytes>, String> {
+    match tokio::time::timeout(idle, source.next(buf)).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("the origin sent nothing for {} s", idle.as_secs())),
+    }
+}
+
+/// Encodes and sends; false when the body can't go on (the client is gone, or encoding
+/// failed, in which case the client gets an error frame and a truncated body).
+async fn send_data(encoder: &mut Encoder, data: Bytes, last: bool, tx: &mut Out) -> bool {
+    match encoder.encode(data, last).await {
+        Ok(encoded) if encoded.is_empty() => true,
+        Ok(encoded) => {
+            tx.sent += encoded.len() as u64;
+            tx.tx.send(Ok(Frame::data(encoded))).await.is_ok()
+        }
+        Err(e) => {
+            let _ = tx.tx.send(Err(e.into())).await;
+            false
+        }
+    }
+}
+
+/// The page can't be rewritten (its encoding): send it on as it came (re-encoded as it came).
+async fn pass_through(
+    head: Bytes,
+    mut ended: bool,
+    source: &mut Source,
+    encoder: &mut Encoder,
+    buf: &mut Vec<u8>,
+    tx: &mut Out,
+    spec: &Spec,
+) -> Outcome {
+    let mut chunk = Some(head);
+    loop {
+        let data = chunk.take().unwrap_or_default();
+        if !send_data(encoder, data, ended, tx).await {
+            return Outcome::ClientGone;
+        }
+        if ended {
+            return Outcome::Unrewritable("page encoding");
+        }
+        match next_chunk(source, buf, spec.idle).await {
+            Ok(Some(b)) => chunk = Some(b),
+            Ok(None) => ended = true,
+            Err(e) => return Outcome::UpstreamFailed(e),
+        }
+    }
+}

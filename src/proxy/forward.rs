@@ -1,0 +1,107 @@
+//! The upstream fetch: one request to the origin over the pooled client, with a deadline for
+//! its response headers, and failures turned into pages that say what happened (502: refused,
+//! no such host, bad certificate; 504: too slow).
+
+use super::error_page::page;
+use super::{ProxyBody, ProxyState};
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+pub async fn fetch(
+    state: &ProxyState,
+    req: Request<ProxyBody>,
+) -> Result<Response<Incoming>, Response<ProxyBody>> {
+    let host = req.uri().host().unwrap_or("the site").to_string();
+    let timeout = state.config.response_timeout;
+    match tokio::time::timeout(timeout, state.client.request(req)).await {
+        Ok(Ok(resp)) => Ok(resp),
+        Ok(Err(e)) => {
+            tracing::debug!(%host, error = %chain(&e), "upstream request failed");
+            Err(error_page(&e, &host))
+        }
+        Err(_) => Err(page(
+            StatusCode::GATEWAY_TIMEOUT,
+            "The site took too long",
+            &format!(
+                "{host} sent no response within {} seconds.",
+                timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> Response<ProxyBody> {
+    let text = chain(e);
+    let lower = text.to_ascii_lowercase();
+    let io_kind = io_kind(e);
+    if io_kind == Some(std::io::ErrorKind::TimedOut) || lower.contains("timed out") {
+        return page(
+            StatusCode::GATEWAY_TIMEOUT,
+            "Connection timed out",
+            &format!("Connecting to {host} took too long."),
+        );
+    }
+    let (title, detail) = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+        (
+            "Connection refused",
+            format!("{host} refused the connection (nothing is listening there)."),
+        )
+    } else if lower.contains("dns")
+        || lower.contains("lookup")
+        || lower.contains("name or service not known")
+        || lower.contains("no address")
+    {
+        (
+            "Host not found",
+            format!("No address was found for {host}."),
+        )
+    } else if lower.contains("certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("notvalidforname")
+    {
+        (
+            "Certificate not accepted",
+            format!(
+                "{host}'s TLS certificate could not be verified, so trackstrip did not connect: {text}"
+            ),
+        )
+    } else if e.is_connect() {
+        (
+            "Cannot connect",
+            format!("Connecting to {host} failed: {text}"),
+        )
+    } else {
+        (
+            "The site failed",
+            format!(
+                "{host} closed the connection or answered with something that is not HTTP: {text}"
+            ),
+        )
+    };
+    page(StatusCode::BAD_GATEWAY, title, &detail)
+}
+
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = err.source();
+    }
+    None
+}
+
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}

@@ -1,0 +1,154 @@
+//! Listening: bind every `--listen` address, accept connections, serve HTTP/1.1 and HTTP/2 on
+//! each with hyper, and stop gracefully (in-flight requests finish, within a bound).
+
+use super::service::{self, ConnContext};
+use super::{ProxyConfig, ProxyState};
+use crate::rules::Rules;
+use crate::upstream::{UpstreamError, build_client};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+}
+
+/// A running proxy: where it listens, and how to stop it.
+pub struct Listening {
+    pub addrs: Vec<SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Listening {
+    /// Stops accepting, lets in-flight requests finish for up to `grace`, then returns.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let all = futures_util::future::join_all(self.tasks);
+        let _ = tokio::time::timeout(grace + Duration::from_millis(100), all).await;
+    }
+
+    /// Runs until the accept loops end (they only end on shutdown).
+    pub async fn wait(self) {
+        futures_util::future::join_all(self.tasks).await;
+    }
+
+    /// A handle that stops the proxy from elsewhere (a signal handler).
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Binds every address and starts serving. Returns once all are bound.
+pub async fn serve(
+    config: ProxyConfig,
+    rules: Arc<Rules>,
+    grace: Duration,
+) -> Result<Listening, ServeError> {
+    let client = build_client(&config.upstream)?;
+    let mut listeners = Vec::new();
+    for &addr in &config.listen {
+        let l = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let bound = l
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        listeners.push((l, bound));
+    }
+    let local_addrs: Vec<SocketAddr> = listeners.iter().map(|(_, a)| *a).collect();
+    let state = Arc::new(ProxyState {
+        config,
+        rules,
+        client,
+        local_addrs: local_addrs.clone(),
+    });
+    let (stop, stopped) = watch::channel(false);
+    let tasks = listeners
+        .into_iter()
+        .map(|(l, addr)| {
+            tracing::info!(%addr, "listening");
+            tokio::spawn(accept_loop(l, state.clone(), stopped.clone(), grace))
+        })
+        .collect();
+    Ok(Listening {
+        addrs: local_addrs,
+        stop,
+        tasks,
+    })
+}
+
+fn builder(state: &ProxyState) -> auto::Builder<TokioExecutor> {
+    let mut b = auto::Builder::new(TokioExecutor::new());
+    b.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .max_buf_size(state.config.max_header_bytes.max(8192));
+    b.http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(state.config.max_header_bytes as u32);
+    b
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<ProxyState>,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    let graceful = GracefulShutdown::new();
+    let builder = builder(&state);
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stopped.changed() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let ctx = Arc::new(ConnContext::plain(peer));
+        let st = state.clone();
+        let svc = service_fn(move |req| service::handle(st.clone(), ctx.clone(), req));
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            ?grace,
+            "in-flight requests still running after the grace period; stopping anyway"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The response path: headers fixed for the client, and HTML pages streamed through the
+//! stripper (decoded and re-encoded the way they came); everything else passes untouched.
+
+use super::access_log::{Action, Metered, Record};
+use super::headers::{add_via, filter_link_header, prepare_for_rewrite, strip_hop_by_hop};
+use super::target::Target;
+use super::{BoxError, ProxyBody, ProxyState};
+use crate::audit::AuditEvent;
+use crate::body::Coding;
+use crate::body::pipeline::{Outcome, Spec, Transfer, strip_body};
+use crate::policy::PageContext;
+use http::{HeaderValue, Method, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use std::sync::Arc;
+
+pub fn respond(
+    state: &Arc<ProxyState>,
+    target: &Target,
+    method: &Method,
+    resp: Response<Incoming>,
+    mut record: Record,
+) -> Response<ProxyBody> {
+    let (mut parts, body) = resp.into_parts();
+    record.status = parts.status.as_u16();
+    strip_hop_by_hop(&mut parts.headers);
+    add_via(&mut parts.headers, parts.version);
+    if let Some(public) = &target.public_origin {
+        map_location(&mut parts.headers, &state.config.mode, public);
+    }
+    let page_url = page_url(target);
+    let page = PageContext::new(&page_url).unwrap_or_else(|_| PageContext::unknown());
+    for url in filter_link_header(&mut parts.headers, &state.rules, &page) {
+        tracing::info!(target: "trackstrip::audit", page = %record.url, %url, "Link header to a tracker removed");
+    }
+    let plan = plan(&parts, method);
+    let coding = match plan {
+        Ok(c) => c,
+        Err(why) => {
+            if why != "not html" {
+                tracing::debug!(page = %record.url, reason = why, "not rewritten");
+            }
+            record.action = Action::Pass;
+            let body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed();
+            return Response::from_parts(parts, Metered::wrap(body, record));
+        }
+    };
+    prepare_for_rewrite(&mut parts.headers);
+    if state.config.header {
+        parts
+            .headers
+            .insert("x-trackstrip", HeaderValue::from_static("stripping"));
+        parts
+            .headers
+            .insert(header::TRAILER, HeaderValue::from_static("x-trackstrip"));
+    }
+    let spec = Spec {
+        coding,
+        charset: crate::audit::content_type_charset(parts.headers.get(header::CONTENT_TYPE)),
+        rules: state.rules.clone(),
+        page,
+        enforce: state.config.enforce,
+        idle: state.config.body_idle_timeout,
+        trailer: state.config.header,
+    };
+    record.action = Action::Strip;
+    let body = strip_body(body, spec, move |outcome, transfer| {
+        finish(record, outcome, transfer)
+    });
+    Response::from_parts(parts, body.boxed())
+}
+
+/// Rewrite this body? Ok(coding) if so, Err(reason) if not.
+fn plan(parts: &http::response::Parts, method: &Method) -> Result<Coding, &'static str> {
+    if method == Method::HEAD || parts.status != StatusCode::OK {
+        return Err("no full body");
+    }
+    let ctype = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime != "text/html" && mime != "application/xhtml+xml" {
+        return Err("not html");
+    }
+    if parts.headers.contains_key(header::CONTENT_RANGE) {
+        return Err("partial content");
+    }
+    let encoding = parts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    Coding::parse(encoding).map_err(|unknown| {
+        tracing::warn!(encoding = %unknown, "unknown Content-Encoding: page passed through unstripped");
+        "unknown encoding"
+    })
+}
+
+/// The page's address as the browser sees it.
+fn page_url(target: &Target) -> String {
+    match &target.public_origin {
+        Some(origin) => {
+            let path = &target.url[url::Position::BeforePath..];
+            format!("{origin}{path}")
+        }
+        None => target.url.to_string(),
+    }
+}
+
+/// Reverse mode: a redirect to the origin's own address becomes one to trackstrip's.
+fn map_location(h: &mut http::HeaderMap, mode: &super::Mode, public: &str) {
+    let super::Mode::Reverse { upstream } = mode else {
+        return;
+    };
+    let Some(loc) = h.get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    let origin = upstream.origin().ascii_serialization();
+    if let Some(rest) = loc.strip_prefix(&origin) {
+        if (rest.is_empty() || rest.starts_with(['/', '?', '#']))
+            && let Ok(v) = HeaderValue::from_str(&format!("{public}{rest}"))
+        {
+            h.insert(header::LOCATION, v);
+        }
+    }
+}
+
+/// The page is done: one audit line naming what was stripped, then the access line.
+fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
+    record.bytes_out = transfer.bytes_out;
+    match outcome {
+        Outcome::Done(out) => {
+            record.trackers = out.stats.trackers;
+            if !out.events.is_empty() {
+                tracing::info!(target: "trackstrip::audit", page = %record.url, stripped = out.stats.trackers, "{}", summary(&out.events));
+            }
+            if let Some(why) = out.bailed_out {
+                record.detail = Some(format!("stripping stopped early: {why}"));
+            }
+        }
+        Outcome::UpstreamFailed(why) => record.detail = Some(why),
+        Outcome::ClientGone => record.detail = Some("client went away".into()),
+        Outcome::Unrewritable(why) => {
+            record.action = Action::Pass;
+            record.detail = Some(format!("not rewritten: {why}"));
+        }
+    }
+    record.emit();
+}
+
+/// "Google Analytics (rules/trackers.toml:25), comScore (rules/trackers.toml:244), ..."
+fn summary(events: &[AuditEvent]) -> String {
+    let mut parts: Vec<String> = events
+        .iter()
+        .filter(|e| e.action.strips())
+        .map(|e| {
+            let what = e
+                .tracker
+                .clone()
+                .or_else(|| e.host.clone())
+                .unwrap_or_else(|| e.element.clone());
+            let rule = e.rule.as_ref().map(|r| r.location()).unwrap_or_default();
+            format!("{} {what} ({rule})", e.action.as_str())
+        })
+        .collect();
+    parts.dedup();
+    parts.join(", ")
+}

@@ -1,0 +1,176 @@
+//! The per-request service: route CONNECT to the tunnel, answer tracker requests here, clean
+//! tracking parameters out of the URL, fetch the rest upstream and filter the response.
+
+use super::access_log::{Action, Record};
+use super::headers::{add_via, restrict_accept_encoding, strip_hop_by_hop};
+use super::{
+    BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target,
+};
+use crate::policy::{Decision, PageContext, ResourceUrl, classify};
+use http::{HeaderValue, Method, Request, Response, Version, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What is known about the client connection a request came on.
+#[derive(Debug)]
+pub struct ConnContext {
+    pub peer: SocketAddr,
+    /// `host:port` when the connection is an intercepted TLS tunnel (requests are origin-form).
+    pub intercepted: Option<String>,
+}
+
+impl ConnContext {
+    pub fn plain(peer: SocketAddr) -> ConnContext {
+        ConnContext {
+            peer,
+            intercepted: None,
+        }
+    }
+}
+
+pub async fn handle(
+    state: Arc<ProxyState>,
+    ctx: Arc<ConnContext>,
+    req: Request<Incoming>,
+) -> Result<Response<ProxyBody>, Infallible> {
+    let record = Record::new(ctx.peer, req.method(), &req.uri().to_string());
+    if req.method() == Method::CONNECT {
+        return Ok(connect::handle(&state, &ctx, req, record).await);
+    }
+    Ok(proxy(&state, &ctx, req, record).await)
+}
+
+async fn proxy(
+    state: &Arc<ProxyState>,
+    ctx: &ConnContext,
+    req: Request<Incoming>,
+    mut record: Record,
+) -> Response<ProxyBody> {
+    let target = match target::resolve(state, ctx, &req) {
+        Ok(t) => t,
+        Err(resp) => return local(resp, record, Action::Error),
+    };
+    record.url = target.url[..url::Position::AfterPath].to_string();
+    let (kind, navigation) = request_kind::infer(req.headers(), target.url.path());
+    let host = target.url.host_str().unwrap_or("").to_ascii_lowercase();
+    let path = &target.url[url::Position::BeforePath..url::Position::AfterQuery];
+    let res = ResourceUrl {
+        scheme: if target.url.scheme() == "https" {
+            "https"
+        } else {
+            "http"
+        },
+        host: Cow::Borrowed(host.as_str()),
+        path: Cow::Borrowed(path),
+    };
+
+    // A tracker: answered here, never fetched (a page the user navigates to is always fetched).
+    if !navigation {
+        let initiator = initiator(req.headers());
+        if let Decision::Tracker(v) = classify(&state.rules, &initiator, &res, kind).decision {
+            let what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
+            if state.config.enforce {
+                let (resp, answer) =
+                    block::respond(&state.rules, &res, kind, &v, state.config.header);
+                tracing::info!(target: "trackstrip::audit", url = %record.url, answer = answer.as_str(), "blocked {what}");
+                record.trackers = 1;
+                record.detail = Some(format!("{}: {what}", answer.as_str()));
+                return local(resp, record, Action::Block);
+            }
+            tracing::info!(target: "trackstrip::audit", url = %record.url, "would block {what} (report-only)");
+        }
+    }
+
+    // Tracking parameters never leave the machine.
+    let mut url = target.url.clone();
+    if url.query().is_some() {
+        if let Some(cleaned) = state.rules.params.clean(url.as_str(), Some(&host), false) {
+            let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
+            tracing::info!(target: "trackstrip::audit", url = %record.url, "removed tracking parameters {}", names.join(", "));
+            if state.config.enforce {
+                if let Ok(u) = url::Url::parse(&cleaned.url) {
+                    url = u;
+                }
+            }
+        }
+    }
+
+    let method = req.method().clone();
+    let (mut parts, body) = req.into_parts();
+    strip_hop_by_hop(&mut parts.headers);
+    restrict_accept_encoding(&mut parts.headers);
+    add_via(&mut parts.headers, parts.version);
+    match &state.config.mode {
+        Mode::Forward => {
+            parts.headers.remove(header::HOST); // the client sets it from the URL
+        }
+        Mode::Reverse { upstream } => reverse_headers(&mut parts.headers, ctx, upstream),
+    }
+    parts.uri = match url.as_str().parse() {
+        Ok(u) => u,
+        Err(_) => {
+            return local(
+                super::error_page::page(
+                    http::StatusCode::BAD_REQUEST,
+                    "Bad request",
+                    "Unusable URL.",
+                ),
+                record,
+                Action::Error,
+            );
+        }
+    };
+    parts.version = Version::HTTP_11;
+    let upstream_req =
+        Request::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed());
+    match forward::fetch(state, upstream_req).await {
+        Ok(resp) => response::respond(state, &target, &method, resp, record),
+        Err(page) => local(page, record, Action::Error),
+    }
+}
+
+/// The page that made the request (from `Referer`), for first/third-party decisions.
+fn initiator(h: &http::HeaderMap) -> PageContext {
+    h.get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| PageContext::new(r).ok())
+        .unwrap_or_else(PageContext::unknown)
+}
+
+fn reverse_headers(h: &mut http::HeaderMap, ctx: &ConnContext, upstream: &url::Url) {
+    if let Some(host) = h.get(header::HOST).cloned() {
+        h.insert("x-forwarded-host", host);
+    }
+    let ip = ctx.peer.ip().to_string();
+    let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prev) => format!("{prev}, {ip}"),
+        None => ip,
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        h.insert("x-forwarded-for", v);
+    }
+    let proto = if ctx.intercepted.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    h.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+    if let Some(auth) = upstream.host_str().map(|host| match upstream.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }) && let Ok(v) = HeaderValue::from_str(&auth)
+    {
+        h.insert(header::HOST, v);
+    }
+}
+
+fn local(resp: Response<ProxyBody>, mut record: Record, action: Action) -> Response<ProxyBody> {
+    record.status = resp.status().as_u16();
+    record.action = action;
+    record.emit();
+    resp
+}
