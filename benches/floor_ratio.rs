@@ -19,21 +19,14 @@ const ROUNDS: usize = 31;
 fn pages() -> Vec<Bytes> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dev = root.join("../shared/corpus/pages");
-    let dir = if dev.is_dir() {
-        dev
-    } else {
-        root.join("tests/fixtures/corpus")
-    };
+    let dir = if dev.is_dir() { dev } else { root.join("tests/fixtures/corpus") };
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("pages directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "html"))
         .collect();
     paths.sort();
-    paths
-        .iter()
-        .map(|p| Bytes::from(std::fs::read(p).expect("page")))
-        .collect()
+    paths.iter().map(|p| Bytes::from(std::fs::read(p).expect("page"))).collect()
 }
 
 fn floor(pages: &[Bytes], selectors: bool) -> usize {
@@ -42,8 +35,7 @@ fn floor(pages: &[Bytes], selectors: bool) -> usize {
         let mut settings = Settings::new_send();
         if selectors {
             for &(sel, _) in SELECTORS {
-                settings =
-                    settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
+                settings = settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
             }
         }
         let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out += c.len());
@@ -89,8 +81,7 @@ fn main() {
     let pages = pages();
     let mb = pages.iter().map(Bytes::len).sum::<usize>() as f64 / (1024.0 * 1024.0);
     let rules = Arc::new(Rules::bundled().expect("rules"));
-    let (mut bare, mut empty, mut ts, mut r_bare, mut r_empty) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut bare, mut empty, mut ts, mut r_bare, mut r_empty) = (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..ROUNDS {
         let b = time(|| floor(&pages, false));
         let e = time(|| floor(&pages, true));
@@ -101,28 +92,10 @@ fn main() {
         r_bare.push(b / t);
         r_empty.push(e / t);
     }
-    println!(
-        "{} pages, {mb:.1} MiB, {ROUNDS} interleaved rounds, medians:",
-        pages.len()
-    );
-    println!(
-        "  lol_html, no handlers                  {:7.1} MiB/s",
-        median(bare)
-    );
-    println!(
-        "  lol_html, same selectors, empty handlers {:5.1} MiB/s",
-        median(empty)
-    );
-    println!(
-        "  trackstrip strip                       {:7.1} MiB/s",
-        median(ts)
-    );
-    println!(
-        "  trackstrip / empty-handler floor       {:7.2}",
-        median(r_empty)
-    );
-    println!(
-        "  trackstrip / no-handler floor          {:7.2}",
-        median(r_bare)
-    );
+    println!("{} pages, {mb:.1} MiB, {ROUNDS} interleaved rounds, medians:", pages.len());
+    println!("  lol_html, no handlers                  {:7.1} MiB/s", median(bare));
+    println!("  lol_html, same selectors, empty handlers {:5.1} MiB/s", median(empty));
+    println!("  trackstrip strip                       {:7.1} MiB/s", median(ts));
+    println!("  trackstrip / empty-handler floor       {:7.2}", median(r_empty));
+    println!("  trackstrip / no-handler floor          {:7.2}", median(r_bare));
 }

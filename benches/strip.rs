@@ -20,21 +20,12 @@ const CHUNK: usize = 16 * 1024;
 fn pages() -> Vec<(String, Bytes)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dev = root.join("../shared/corpus/pages");
-    let dir = if dev.is_dir() {
-        dev
-    } else {
-        root.join("tests/fixtures/corpus")
-    };
+    let dir = if dev.is_dir() { dev } else { root.join("tests/fixtures/corpus") };
     let mut pages: Vec<_> = std::fs::read_dir(&dir)
         .expect("pages directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "html"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                Bytes::from(std::fs::read(&p).expect("page")),
-            )
-        })
+        .map(|p| (p.display().to_string(), Bytes::from(std::fs::read(&p).expect("page"))))
         .collect();
     pages.sort();
     pages
@@ -45,8 +36,7 @@ fn floor(input: &[u8], selectors: bool) -> usize {
     let mut settings = Settings::new_send();
     if selectors {
         for &(sel, _) in SELECTORS {
-            settings =
-                settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
+            settings = settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
         }
     }
     let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out += c.len());
@@ -82,28 +72,13 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(total as u64));
     g.sample_size(20);
     g.bench_function("lol_html no handlers", |b| {
-        b.iter(|| {
-            pages
-                .iter()
-                .map(|(_, p)| floor(black_box(p), false))
-                .sum::<usize>()
-        })
+        b.iter(|| pages.iter().map(|(_, p)| floor(black_box(p), false)).sum::<usize>())
     });
     g.bench_function("lol_html same selectors, empty handlers", |b| {
-        b.iter(|| {
-            pages
-                .iter()
-                .map(|(_, p)| floor(black_box(p), true))
-                .sum::<usize>()
-        })
+        b.iter(|| pages.iter().map(|(_, p)| floor(black_box(p), true)).sum::<usize>())
     });
     g.bench_function("trackstrip strip", |b| {
-        b.iter(|| {
-            pages
-                .iter()
-                .map(|(_, p)| strip(&rules, black_box(p)))
-                .sum::<usize>()
-        })
+        b.iter(|| pages.iter().map(|(_, p)| strip(&rules, black_box(p))).sum::<usize>())
     });
     g.finish();
 }

@@ -8,10 +8,7 @@ use encoding_rs::Encoding;
 pub enum Charset {
     /// Rewrite in this encoding. `declared`: the transport or a BOM said so (else lol_html
     /// may still switch on a `<meta charset>`).
-    Rewrite {
-        encoding: &'static Encoding,
-        declared: bool,
-    },
+    Rewrite { encoding: &'static Encoding, declared: bool },
     /// An encoding lol_html can't parse (UTF-16, ISO-2022-JP...): pass the bytes through.
     PassThrough(&'static Encoding),
 }
@@ -26,35 +23,19 @@ pub fn detect(head: &[u8], transport_label: Option<&str>) -> Charset {
     if let Some((enc, _)) = Encoding::for_bom(head) {
         return decide(enc, true);
     }
-    if let Some(enc) =
-        transport_label.and_then(|l| Encoding::for_label_no_replacement(l.trim().as_bytes()))
-    {
+    if let Some(enc) = transport_label.and_then(|l| Encoding::for_label_no_replacement(l.trim().as_bytes())) {
         return decide(enc, true);
     }
     if let Some(enc) = meta_charset(head) {
         // A <meta> can't truly declare UTF-16 (the bytes it was read from are ASCII).
-        let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-            encoding_rs::UTF_8
-        } else {
-            enc
-        };
+        let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE { encoding_rs::UTF_8 } else { enc };
         return decide(enc, false);
     }
-    Charset::Rewrite {
-        encoding: encoding_rs::UTF_8,
-        declared: false,
-    }
+    Charset::Rewrite { encoding: encoding_rs::UTF_8, declared: false }
 }
 
 fn decide(enc: &'static Encoding, declared: bool) -> Charset {
-    if enc.is_ascii_compatible() {
-        Charset::Rewrite {
-            encoding: enc,
-            declared,
-        }
-    } else {
-        Charset::PassThrough(enc)
-    }
+    if enc.is_ascii_compatible() { Charset::Rewrite { encoding: enc, declared } } else { Charset::PassThrough(enc) }
 }
 
 /// The charset named by the first `<meta charset=...>` or `<meta http-equiv content="...charset=...">`.
@@ -71,18 +52,10 @@ pub fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
             let rest = rest.trim_ascii_start();
             if let Some(rest) = rest.strip_prefix(b"=") {
                 let rest = rest.trim_ascii_start();
-                let rest = rest
-                    .strip_prefix(b"\"")
-                    .or_else(|| rest.strip_prefix(b"'"))
-                    .unwrap_or(rest);
+                let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
                 let label_end = rest
                     .iter()
-                    .position(|&b| {
-                        matches!(
-                            b,
-                            b'"' | b'\'' | b';' | b' ' | b'/' | b'>' | b'\t' | b'\n' | b'\r'
-                        )
-                    })
+                    .position(|&b| matches!(b, b'"' | b'\'' | b';' | b' ' | b'/' | b'>' | b'\t' | b'\n' | b'\r'))
                     .unwrap_or(rest.len());
                 if let Some(enc) = Encoding::for_label(&rest[..label_end]) {
                     return Some(enc);
@@ -101,42 +74,18 @@ mod tests {
     #[test]
     fn sources_in_order() {
         let utf16 = [0xFF, 0xFE, b'<', 0];
-        assert_eq!(
-            detect(&utf16, Some("utf-8")),
-            Charset::PassThrough(encoding_rs::UTF_16LE)
-        );
+        assert_eq!(detect(&utf16, Some("utf-8")), Charset::PassThrough(encoding_rs::UTF_16LE));
         let meta = b"<html><head><META http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\">";
-        assert_eq!(
-            detect(meta, None),
-            Charset::Rewrite {
-                encoding: encoding_rs::WINDOWS_1251,
-                declared: false
-            }
-        );
+        assert_eq!(detect(meta, None), Charset::Rewrite { encoding: encoding_rs::WINDOWS_1251, declared: false });
         assert_eq!(
             detect(meta, Some("iso-8859-2")),
-            Charset::Rewrite {
-                encoding: encoding_rs::ISO_8859_2,
-                declared: true
-            }
+            Charset::Rewrite { encoding: encoding_rs::ISO_8859_2, declared: true }
         );
-        assert_eq!(
-            detect(b"<meta charset='iso-2022-jp'>", None),
-            Charset::PassThrough(encoding_rs::ISO_2022_JP)
-        );
+        assert_eq!(detect(b"<meta charset='iso-2022-jp'>", None), Charset::PassThrough(encoding_rs::ISO_2022_JP));
         assert_eq!(
             detect(b"<meta charset=utf-16>", None),
-            Charset::Rewrite {
-                encoding: encoding_rs::UTF_8,
-                declared: false
-            }
+            Charset::Rewrite { encoding: encoding_rs::UTF_8, declared: false }
         );
-        assert_eq!(
-            detect(b"<p>plain", None),
-            Charset::Rewrite {
-                encoding: encoding_rs::UTF_8,
-                declared: false
-            }
-        );
+        assert_eq!(detect(b"<p>plain", None), Charset::Rewrite { encoding: encoding_rs::UTF_8, declared: false });
     }
 }

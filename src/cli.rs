@@ -4,11 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "trackstrip",
-    version,
-    about = "Strips trackers from web pages as they stream through"
-)]
+#[command(name = "trackstrip", version, about = "Strips trackers from web pages as they stream through")]
 pub struct Cli {
     /// Log line format (logs go to stderr; RUST_LOG sets the level).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]

@@ -9,19 +9,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve(_)) {
-        "info"
-    } else {
-        "warn"
-    };
+    let default_level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
     init_logs(cli.log_format, default_level);
     let result = match &cli.command {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Strip(args) => cmd::strip::run(args),
         Command::Audit(args) => cmd::audit::run(args),
-        Command::Rules {
-            command: RulesCommand::Check { paths },
-        } => cmd::rules_check::run(paths),
+        Command::Rules { command: RulesCommand::Check { paths } } => cmd::rules_check::run(paths),
     };
     match result {
         Ok(code) => code,
@@ -50,11 +44,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 fn init_logs(format: LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),
         LogFormat::Json => builder.json().init(),

@@ -74,12 +74,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event for a tracker verdict on a URL-bearing element.
-    pub fn tracker(
-        action: Action,
-        element: &str,
-        attribute: &'static str,
-        v: &Verdict,
-    ) -> AuditEvent {
+    pub fn tracker(action: Action, element: &str, attribute: &'static str, v: &Verdict) -> AuditEvent {
         AuditEvent {
             action,
             enforced: true,

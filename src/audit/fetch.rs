@@ -47,104 +47,60 @@ pub struct Fetched {
 }
 
 /// Fetches `url` and audits it; the whole exchange (redirects and body) shares one deadline.
-pub async fn fetch_and_audit(
-    url: &str,
-    rules: Arc<Rules>,
-    opts: &FetchOptions,
-) -> Result<Fetched, FetchError> {
+pub async fn fetch_and_audit(url: &str, rules: Arc<Rules>, opts: &FetchOptions) -> Result<Fetched, FetchError> {
     let secs = opts.timeout.as_secs();
     match tokio::time::timeout(opts.timeout, fetch(url, rules, opts)).await {
         Ok(r) => r,
-        Err(_) => Err(FetchError::Timeout {
-            url: url.to_string(),
-            secs,
-        }),
+        Err(_) => Err(FetchError::Timeout { url: url.to_string(), secs }),
     }
 }
 
 async fn fetch(url: &str, rules: Arc<Rules>, opts: &FetchOptions) -> Result<Fetched, FetchError> {
     let client = build_client::<Empty<Bytes>>(&opts.upstream)?;
-    let mut current = url::Url::parse(url).map_err(|_| FetchError::BadUrl {
-        url: url.to_string(),
-    })?;
+    let mut current = url::Url::parse(url).map_err(|_| FetchError::BadUrl { url: url.to_string() })?;
     let mut redirects = 0;
     loop {
         if !matches!(current.scheme(), "http" | "https") {
-            return Err(FetchError::BadUrl {
-                url: current.to_string(),
-            });
+            return Err(FetchError::BadUrl { url: current.to_string() });
         }
         let req = Request::get(current.as_str())
-            .header(
-                header::USER_AGENT,
-                concat!("trackstrip-audit/", env!("CARGO_PKG_VERSION")),
-            )
-            .header(
-                header::ACCEPT,
-                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-            )
+            .header(header::USER_AGENT, concat!("trackstrip-audit/", env!("CARGO_PKG_VERSION")))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
             .header(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")
             .body(Empty::new())
-            .map_err(|e| FetchError::Request {
-                url: current.to_string(),
-                reason: e.to_string(),
-            })?;
-        let resp = client.request(req).await.map_err(|e| FetchError::Request {
-            url: current.to_string(),
-            reason: error_chain(&e),
-        })?;
+            .map_err(|e| FetchError::Request { url: current.to_string(), reason: e.to_string() })?;
+        let resp = client
+            .request(req)
+            .await
+            .map_err(|e| FetchError::Request { url: current.to_string(), reason: error_chain(&e) })?;
         let status = resp.status();
         if status.is_redirection() {
-            let next = resp
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| current.join(l).ok());
+            let next =
+                resp.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| current.join(l).ok());
             if let Some(next) = next {
                 redirects += 1;
                 if redirects > opts.max_redirects {
-                    return Err(FetchError::TooManyRedirects {
-                        url: url.to_string(),
-                        max: opts.max_redirects,
-                    });
+                    return Err(FetchError::TooManyRedirects { url: url.to_string(), max: opts.max_redirects });
                 }
                 current = next;
                 continue;
             }
         }
         if !status.is_success() {
-            return Err(FetchError::Status {
-                url: current.to_string(),
-                status,
-            });
+            return Err(FetchError::Status { url: current.to_string(), status });
         }
         let final_url = current.to_string();
-        let coding = Coding::parse(
-            resp.headers()
-                .get(header::CONTENT_ENCODING)
-                .and_then(|v| v.to_str().ok()),
-        )
-        .map_err(|c| FetchError::Body {
-            url: final_url.clone(),
-            reason: format!("unsupported Content-Encoding {c:?}"),
-        })?;
+        let coding =
+            Coding::parse(resp.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok())).map_err(|c| {
+                FetchError::Body { url: final_url.clone(), reason: format!("unsupported Content-Encoding {c:?}") }
+            })?;
         let label = content_type_charset(resp.headers().get(header::CONTENT_TYPE));
-        let page = PageContext::new(&final_url).map_err(|reason| FetchError::Request {
-            url: final_url.clone(),
-            reason,
-        })?;
-        let body = resp
-            .into_body()
-            .into_data_stream()
-            .map_err(std::io::Error::other);
+        let page =
+            PageContext::new(&final_url).map_err(|reason| FetchError::Request { url: final_url.clone(), reason })?;
+        let body = resp.into_body().into_data_stream().map_err(std::io::Error::other);
         let mut reader = decoder(coding, tokio_util::io::StreamReader::new(body));
-        let body_err = |e: std::io::Error| FetchError::Body {
-            url: final_url.clone(),
-            reason: e.to_string(),
-        };
-        let output = audit_stream(&mut reader, rules, page, label.as_deref())
-            .await
-            .map_err(body_err)?;
+        let body_err = |e: std::io::Error| FetchError::Body { url: final_url.clone(), reason: e.to_string() };
+        let output = audit_stream(&mut reader, rules, page, label.as_deref()).await.map_err(body_err)?;
         return Ok(Fetched { final_url, output });
     }
 }
@@ -168,18 +124,10 @@ pub async fn audit_stream(
     let encoding = match charset::detect(&buf[..head], charset_label) {
         Charset::Rewrite { encoding, .. } => encoding,
         Charset::PassThrough(enc) => {
-            return Err(std::io::Error::other(format!(
-                "the page is in {}, which trackstrip can't parse",
-                enc.name()
-            )));
+            return Err(std::io::Error::other(format!("the page is in {}, which trackstrip can't parse", enc.name())));
         }
     };
-    let opts = StripOptions {
-        enforce: false,
-        report_kept: true,
-        encoding,
-        ..StripOptions::default()
-    };
+    let opts = StripOptions { enforce: false, report_kept: true, encoding, ..StripOptions::default() };
     let mut stripper = Stripper::new(rules, page, opts);
     stripper.write(&buf[..head]);
     loop {
@@ -197,9 +145,7 @@ pub fn content_type_charset(v: Option<&HeaderValue>) -> Option<String> {
     let v = v?.to_str().ok()?;
     v.split(';').skip(1).find_map(|p| {
         let (k, val) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| val.trim().trim_matches('"').to_string())
+        k.trim().eq_ignore_ascii_case("charset").then(|| val.trim().trim_matches('"').to_string())
     })
 }
 

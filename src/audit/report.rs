@@ -64,9 +64,7 @@ impl AuditReport {
         let mut s = Summary::default();
         let mut owners: BTreeMap<String, OwnerSummary> = BTreeMap::new();
         for e in &events {
-            if e.party == super::Party::Third
-                && !matches!(e.reason, Reason::Param | Reason::Ping | Reason::Snippet)
-            {
+            if e.party == super::Party::Third && !matches!(e.reason, Reason::Param | Reason::Ping | Reason::Snippet) {
                 s.third_party_resources += 1;
             }
             match e.reason {
@@ -97,22 +95,9 @@ impl AuditReport {
             }
         }
         let mut owners: Vec<_> = owners.into_values().collect();
-        owners.sort_by(|a, b| {
-            b.trackers
-                .cmp(&a.trackers)
-                .then_with(|| a.owner.cmp(&b.owner))
-        });
+        owners.sort_by(|a, b| b.trackers.cmp(&a.trackers).then_with(|| a.owner.cmp(&b.owner)));
         s.owners = owners.len();
-        AuditReport {
-            schema: SCHEMA,
-            page,
-            page_url,
-            rules_version,
-            rule_sources,
-            summary: s,
-            owners,
-            events,
-        }
+        AuditReport { schema: SCHEMA, page, page_url, rules_version, rule_sources, summary: s, owners, events }
     }
 
     pub fn has_trackers(&self) -> bool {
@@ -143,15 +128,11 @@ impl AuditReport {
 
     /// Events for one owner, in page order.
     fn events_of<'a>(&'a self, owner: &'a str) -> impl Iterator<Item = &'a AuditEvent> + 'a {
-        self.events
-            .iter()
-            .filter(move |e| is_tracker(e) && e.owner.as_deref().unwrap_or("unknown") == owner)
+        self.events.iter().filter(move |e| is_tracker(e) && e.owner.as_deref().unwrap_or("unknown") == owner)
     }
 
     fn others(&self) -> impl Iterator<Item = &AuditEvent> {
-        self.events
-            .iter()
-            .filter(|e| !is_tracker(e) && e.action != Action::Keep)
+        self.events.iter().filter(|e| !is_tracker(e) && e.action != Action::Keep)
     }
 
     fn kept_hosts(&self) -> BTreeMap<&str, usize> {
@@ -173,14 +154,7 @@ impl AuditReport {
         let _ = writeln!(out, "{}\n", self.headline());
         for o in &self.owners {
             let cats: Vec<_> = o.categories.iter().copied().collect();
-            let _ = writeln!(
-                out,
-                "{} — {} tracker{} ({})",
-                o.owner,
-                o.trackers,
-                plural(o.trackers),
-                cats.join(", ")
-            );
+            let _ = writeln!(out, "{} — {} tracker{} ({})", o.owner, o.trackers, plural(o.trackers), cats.join(", "));
             let rows: Vec<[String; 5]> = self.events_of(&o.owner).map(row).collect();
             table(&mut out, &rows);
             out.push('\n');
@@ -193,31 +167,16 @@ impl AuditReport {
         }
         let kept = self.kept_hosts();
         if !kept.is_empty() {
-            let list: Vec<String> = kept
-                .iter()
-                .map(|(h, n)| {
-                    if *n > 1 {
-                        format!("{h} ({n})")
-                    } else {
-                        h.to_string()
-                    }
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "Kept third-party hosts (no rule flags them): {}",
-                list.join(", ")
-            );
+            let list: Vec<String> =
+                kept.iter().map(|(h, n)| if *n > 1 { format!("{h} ({n})") } else { h.to_string() }).collect();
+            let _ = writeln!(out, "Kept third-party hosts (no rule flags them): {}", list.join(", "));
         }
         out
     }
 
     pub fn to_html(&self) -> String {
         let mut h = String::with_capacity(16 * 1024);
-        let title = format!(
-            "trackstrip audit: {}",
-            self.page_url.as_deref().unwrap_or(&self.page)
-        );
+        let title = format!("trackstrip audit: {}", self.page_url.as_deref().unwrap_or(&self.page));
         let _ = write!(
             h,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}</style></head><body>\n<h1>{}</h1>\n<p class=\"meta\">rules {} · {}</p>\n<p class=\"headline\">{}</p>\n",
@@ -230,11 +189,7 @@ impl AuditReport {
         );
         h.push_str("<section class=\"cards\">");
         for (cat, n) in &self.summary.by_category {
-            let _ = write!(
-                h,
-                "<div class=\"card\"><b>{n}</b><span>{}</span></div>",
-                esc(cat)
-            );
+            let _ = write!(h, "<div class=\"card\"><b>{n}</b><span>{}</span></div>", esc(cat));
         }
         h.push_str("</section>\n");
         for o in &self.owners {
@@ -279,22 +234,9 @@ fn row(e: &AuditEvent) -> [String; 5] {
         Some(d) if matches!(e.reason, Reason::Param) => format!("{what}: {d}"),
         _ => what,
     };
-    let element = if e.in_noscript {
-        format!("noscript>{}", e.element)
-    } else {
-        e.element.clone()
-    };
-    let rule = e
-        .rule
-        .as_ref()
-        .map_or_else(String::new, |r| format!("{} {}", r.location(), r.text()));
-    [
-        e.action.as_str().to_string(),
-        element,
-        e.line.to_string(),
-        what,
-        rule,
-    ]
+    let element = if e.in_noscript { format!("noscript>{}", e.element) } else { e.element.clone() };
+    let rule = e.rule.as_ref().map_or_else(String::new, |r| format!("{} {}", r.location(), r.text()));
+    [e.action.as_str().to_string(), element, e.line.to_string(), what, rule]
 }
 
 fn table(out: &mut String, rows: &[[String; 5]]) {

@@ -72,13 +72,7 @@ pub fn strip_body(
         if let Outcome::UpstreamFailed(why) = &outcome {
             let _ = out.tx.send(Err(why.clone().into())).await;
         }
-        done(
-            outcome,
-            Transfer {
-                bytes_in: counted.load(Ordering::Relaxed),
-                bytes_out: out.sent,
-            },
-        );
+        done(outcome, Transfer { bytes_in: counted.load(Ordering::Relaxed), bytes_out: out.sent });
     });
     ChannelBody { rx }
 }
@@ -98,10 +92,7 @@ impl Body for ChannelBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         self.rx.poll_recv(cx)
     }
 }
@@ -131,10 +122,7 @@ impl Source {
             },
             Source::Decoded(r) => {
                 buf.resize(64 * 1024, 0);
-                let n = r
-                    .read(buf)
-                    .await
-                    .map_err(|e| format!("decoding the origin body: {e}"))?;
+                let n = r.read(buf).await.map_err(|e| format!("decoding the origin body: {e}"))?;
                 Ok((n > 0).then(|| Bytes::copy_from_slice(&buf[..n])))
             }
         }
@@ -145,10 +133,10 @@ impl Source {
 /// client can render what it has.
 enum Encoder {
     Identity,
-    Gzip(enc::GzipEncoder<Vec<u8>>),
-    Deflate(enc::ZlibEncoder<Vec<u8>>),
-    Brotli(enc::BrotliEncoder<Vec<u8>>),
-    Zstd(enc::ZstdEncoder<Vec<u8>>),
+    Gzip(Box<enc::GzipEncoder<Vec<u8>>>),
+    Deflate(Box<enc::ZlibEncoder<Vec<u8>>>),
+    Brotli(Box<enc::BrotliEncoder<Vec<u8>>>),
+    Zstd(Box<enc::ZstdEncoder<Vec<u8>>>),
 }
 
 macro_rules! each_encoder {
@@ -168,22 +156,14 @@ impl Encoder {
         use async_compression::Level;
         match coding {
             Coding::Identity => Encoder::Identity,
-            Coding::Gzip => Encoder::Gzip(enc::GzipEncoder::with_quality(
-                Vec::new(),
-                Level::Precise(5),
-            )),
-            Coding::Deflate => Encoder::Deflate(enc::ZlibEncoder::with_quality(
-                Vec::new(),
-                Level::Precise(5),
-            )),
-            Coding::Brotli => Encoder::Brotli(enc::BrotliEncoder::with_quality(
-                Vec::new(),
-                Level::Precise(4),
-            )),
-            Coding::Zstd => Encoder::Zstd(enc::ZstdEncoder::with_quality(
-                Vec::new(),
-                Level::Precise(3),
-            )),
+            Coding::Gzip => Encoder::Gzip(Box::new(enc::GzipEncoder::with_quality(Vec::new(), Level::Precise(5)))),
+            Coding::Deflate => {
+                Encoder::Deflate(Box::new(enc::ZlibEncoder::with_quality(Vec::new(), Level::Precise(5))))
+            }
+            Coding::Brotli => {
+                Encoder::Brotli(Box::new(enc::BrotliEncoder::with_quality(Vec::new(), Level::Precise(4))))
+            }
+            Coding::Zstd => Encoder::Zstd(Box::new(enc::ZstdEncoder::with_quality(Vec::new(), Level::Precise(3)))),
         }
     }
 
@@ -209,10 +189,7 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
                     counted.fetch_add(b.len() as u64, Ordering::Relaxed);
                 })
                 .map_err(std::io::Error::other);
-            Source::Decoded(super::coding::decoder(
-                c,
-                tokio_util::io::StreamReader::new(stream),
-            ))
+            Source::Decoded(super::coding::decoder(c, tokio_util::io::StreamReader::new(stream)))
         }
     };
     let mut encoder = Encoder::new(spec.coding);
@@ -222,40 +199,24 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
     let mut head = BytesMut::new();
     let mut ended = false;
     while head.len() < PRESCAN_BYTES {
-        match next_chunk(&mut source, &mut buf, spec.idle).await {
+        match next_chunk(&mut source, &mut buf, spec.idle, tx).await {
             Ok(Some(b)) => head.extend_from_slice(&b),
             Ok(None) => {
                 ended = true;
                 break;
             }
-            Err(e) => return Outcome::UpstreamFailed(e),
+            Err(e) => return failed(e),
         }
     }
     let (encoding, declared) = match charset::detect(&head, spec.charset.as_deref()) {
         Charset::Rewrite { encoding, declared } => (encoding, declared),
         Charset::PassThrough(enc) => {
-            tracing::info!(
-                encoding = enc.name(),
-                "page encoding can't be rewritten; passing it through"
-            );
-            return pass_through(
-                head.freeze(),
-                ended,
-                &mut source,
-                &mut encoder,
-                &mut buf,
-                tx,
-                &spec,
-            )
-            .await;
+            tracing::info!(encoding = enc.name(), "page encoding can't be rewritten; passing it through");
+            return pass_through(head.freeze(), ended, &mut source, &mut encoder, &mut buf, tx, &spec).await;
         }
     };
-    let opts = StripOptions {
-        enforce: spec.enforce,
-        encoding,
-        follow_meta_charset: !declared,
-        ..StripOptions::default()
-    };
+    let opts =
+        StripOptions { enforce: spec.enforce, encoding, follow_meta_charset: !declared, ..StripOptions::default() };
     let mut stripper = Stripper::new(spec.rules.clone(), spec.page.clone(), opts);
     let mut chunk = Some(head.freeze());
     loop {
@@ -268,10 +229,10 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
         if ended {
             break;
         }
-        match next_chunk(&mut source, &mut buf, spec.idle).await {
+        match next_chunk(&mut source, &mut buf, spec.idle, tx).await {
             Ok(Some(b)) => chunk = Some(b),
             Ok(None) => ended = true,
-            Err(e) => return Outcome::UpstreamFailed(e),
+            Err(e) => return failed(e),
         }
     }
     let done = stripper.finish();
@@ -288,16 +249,27 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
     Outcome::Done(done)
 }
 
-/// The next decoded chunk, or an error if the origin fails or goes silent for `idle`.
+/// The next decoded chunk; an error if the origin fails or goes silent for `idle`, or if the
+/// client goes away meanwhile (so a slow origin is dropped as soon as nobody waits for it).
 async fn next_chunk(
     source: &mut Source,
     buf: &mut Vec<u8>,
     idle: Duration,
+    out: &Out,
 ) -> Result<Option<Bytes>, String> {
-    match tokio::time::timeout(idle, source.next(buf)).await {
-        Ok(r) => r,
-        Err(_) => Err(format!("the origin sent nothing for {} s", idle.as_secs())),
+    tokio::select! {
+        r = tokio::time::timeout(idle, source.next(buf)) => match r {
+            Ok(r) => r,
+            Err(_) => Err(format!("the origin sent nothing for {} s", idle.as_secs())),
+        },
+        _ = out.tx.closed() => Err(CLIENT_GONE.into()),
     }
+}
+
+const CLIENT_GONE: &str = "client went away";
+
+fn failed(e: String) -> Outcome {
+    if e == CLIENT_GONE { Outcome::ClientGone } else { Outcome::UpstreamFailed(e) }
 }
 
 /// Encodes and sends; false when the body can't go on (the client is gone, or encoding
@@ -335,10 +307,10 @@ async fn pass_through(
         if ended {
             return Outcome::Unrewritable("page encoding");
         }
-        match next_chunk(source, buf, spec.idle).await {
+        match next_chunk(source, buf, spec.idle, tx).await {
             Ok(Some(b)) => chunk = Some(b),
             Ok(None) => ended = true,
-            Err(e) => return Outcome::UpstreamFailed(e),
+            Err(e) => return failed(e),
         }
     }
 }

@@ -17,17 +17,13 @@ use trackstrip::upstream::UpstreamOptions;
 pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
     let rules = Arc::new(load_rules(&args.rules)?);
     let target = args.target.as_str();
-    let is_url = ["http://", "https://"]
-        .iter()
-        .any(|p| target.len() > p.len() && target[..p.len()].eq_ignore_ascii_case(p));
+    let is_url =
+        ["http://", "https://"].iter().any(|p| target.len() > p.len() && target[..p.len()].eq_ignore_ascii_case(p));
     let (page_url, output) = if is_url {
         let opts = FetchOptions {
             timeout: Duration::from_secs(args.timeout.max(1)),
             max_redirects: args.max_redirects,
-            upstream: UpstreamOptions {
-                extra_roots: args.extra_roots.clone(),
-                ..UpstreamOptions::default()
-            },
+            upstream: UpstreamOptions { extra_roots: args.extra_roots.clone(), ..UpstreamOptions::default() },
         };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -45,34 +41,22 @@ pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
         let output = audit_reader(&mut input, rules.clone(), page, target)?;
         (args.url.clone(), output)
     };
-    let report = AuditReport::new(
-        target.to_string(),
-        page_url,
-        rules.version.clone(),
-        rules.sources.clone(),
-        output.events,
-    );
+    let report =
+        AuditReport::new(target.to_string(), page_url, rules.version.clone(), rules.sources.clone(), output.events);
     let text = match args.format {
         AuditFormat::Table => report.to_table(),
         AuditFormat::Json => report.to_json() + "\n",
         AuditFormat::Html => report.to_html(),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(CmdError::io(format!("cannot write {}", path.display())))?,
+        Some(path) => std::fs::write(path, text).map_err(CmdError::io(format!("cannot write {}", path.display())))?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .map_err(CmdError::io("cannot write to stdout"))?;
-            out.flush()
-                .map_err(CmdError::io("cannot write to stdout"))?;
+            out.write_all(text.as_bytes()).map_err(CmdError::io("cannot write to stdout"))?;
+            out.flush().map_err(CmdError::io("cannot write to stdout"))?;
         }
     }
-    Ok(if report.has_trackers() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.has_trackers() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Streams a file or stdin through a report-only stripper that lists kept resources too.
@@ -88,18 +72,10 @@ fn audit_reader(
     let encoding = match charset::detect(&buf[..n], None) {
         Charset::Rewrite { encoding, .. } => encoding,
         Charset::PassThrough(enc) => {
-            return Err(CmdError::Usage(format!(
-                "{name} is in {}, which trackstrip can't parse",
-                enc.name()
-            )));
+            return Err(CmdError::Usage(format!("{name} is in {}, which trackstrip can't parse", enc.name())));
         }
     };
-    let opts = StripOptions {
-        enforce: false,
-        report_kept: true,
-        encoding,
-        ..StripOptions::default()
-    };
+    let opts = StripOptions { enforce: false, report_kept: true, encoding, ..StripOptions::default() };
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         stripper.write(&buf[..n]);

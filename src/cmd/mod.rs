@@ -39,10 +39,7 @@ impl CmdError {
 }
 
 pub fn load_rules(args: &RuleArgs) -> Result<Rules, RuleError> {
-    Rules::load(&RuleOptions {
-        rules_dir: args.rules.clone(),
-        lists: args.lists.clone(),
-    })
+    Rules::load(&RuleOptions { rules_dir: args.rules.clone(), lists: args.lists.clone() })
 }
 
 /// Opens a file, or stdin for `-`.
@@ -51,8 +48,7 @@ pub fn open_input(path: Option<&Path>) -> Result<Box<dyn std::io::Read>, CmdErro
         None => Ok(Box::new(std::io::stdin().lock())),
         Some(p) if p.as_os_str() == "-" => Ok(Box::new(std::io::stdin().lock())),
         Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(CmdError::io(format!("cannot open {}", p.display())))?;
+            let f = std::fs::File::open(p).map_err(CmdError::io(format!("cannot open {}", p.display())))?;
             Ok(Box::new(f))
         }
     }

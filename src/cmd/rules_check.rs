@@ -13,9 +13,5 @@ pub fn run(paths: &[PathBuf]) -> Result<ExitCode, CmdError> {
     for s in &report.summaries {
         println!("{s}");
     }
-    Ok(if report.has_errors() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -19,9 +19,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, CmdError> {
         .build()
         .map_err(CmdError::io("cannot start the async runtime"))?;
     rt.block_on(async move {
-        let listening = serve(config, rules, grace)
-            .await
-            .map_err(|e| CmdError::Usage(e.to_string()))?;
+        let listening = serve(config, rules, grace).await.map_err(|e| CmdError::Usage(e.to_string()))?;
         for addr in &listening.addrs {
             eprintln!("trackstrip: listening on {addr}");
         }
@@ -42,9 +40,7 @@ pub fn config(args: &ServeArgs) -> Result<ProxyConfig, CmdError> {
         let addrs: Vec<SocketAddr> = l
             .to_socket_addrs()
             .map_err(|e| {
-                CmdError::Usage(format!(
-                    "--listen {l:?}: {e} (expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080)"
-                ))
+                CmdError::Usage(format!("--listen {l:?}: {e} (expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080)"))
             })?
             .collect();
         let Some(first) = addrs.first() else {
@@ -61,12 +57,9 @@ pub fn config(args: &ServeArgs) -> Result<ProxyConfig, CmdError> {
     let mode = match &args.upstream {
         None => Mode::Forward,
         Some(u) => {
-            let url = url::Url::parse(u)
-                .map_err(|e| CmdError::Usage(format!("--upstream {u:?}: {e}")))?;
+            let url = url::Url::parse(u).map_err(|e| CmdError::Usage(format!("--upstream {u:?}: {e}")))?;
             if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(CmdError::Usage(format!(
-                    "--upstream {u:?}: must be an http:// or https:// URL"
-                )));
+                return Err(CmdError::Usage(format!("--upstream {u:?}: must be an http:// or https:// URL")));
             }
             Mode::Reverse { upstream: url }
         }

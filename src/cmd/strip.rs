@@ -17,18 +17,15 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
         Some(u) => PageContext::new(u).map_err(CmdError::Usage)?,
         None => PageContext::unknown(),
     };
-    let name = args
-        .input
-        .as_ref()
-        .map_or("stdin".to_string(), |p| p.display().to_string());
+    let name = args.input.as_ref().map_or("stdin".to_string(), |p| p.display().to_string());
     let mut input = open_input(args.input.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(CHUNK, stdout.lock());
 
     // The first bytes decide the encoding; they are bounded, the rest streams.
     let mut buf = vec![0u8; CHUNK];
-    let mut n = read_up_to(&mut input, &mut buf[..PRESCAN_BYTES])
-        .map_err(CmdError::io(format!("cannot read {name}")))?;
+    let mut n =
+        read_up_to(&mut input, &mut buf[..PRESCAN_BYTES]).map_err(CmdError::io(format!("cannot read {name}")))?;
     let detected = match &args.charset {
         Some(label) => charset::detect(&[], Some(label)),
         None => charset::detect(&buf[..n], None),
@@ -41,13 +38,10 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
                 "this encoding can't be rewritten; passing the page through unchanged"
             );
             loop {
-                out.write_all(&buf[..n])
-                    .map_err(CmdError::io("cannot write to stdout"))?;
-                n = read_up_to(&mut input, &mut buf)
-                    .map_err(CmdError::io(format!("cannot read {name}")))?;
+                out.write_all(&buf[..n]).map_err(CmdError::io("cannot write to stdout"))?;
+                n = read_up_to(&mut input, &mut buf).map_err(CmdError::io(format!("cannot read {name}")))?;
                 if n == 0 {
-                    out.flush()
-                        .map_err(CmdError::io("cannot write to stdout"))?;
+                    out.flush().map_err(CmdError::io("cannot write to stdout"))?;
                     return Ok(ExitCode::SUCCESS);
                 }
             }
@@ -62,26 +56,20 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         let produced = stripper.write(&buf[..n]);
-        out.write_all(&produced)
-            .map_err(CmdError::io("cannot write to stdout"))?;
-        out.flush()
-            .map_err(CmdError::io("cannot write to stdout"))?;
-        n = read_up_to(&mut input, &mut buf)
-            .map_err(CmdError::io(format!("cannot read {name}")))?;
+        out.write_all(&produced).map_err(CmdError::io("cannot write to stdout"))?;
+        out.flush().map_err(CmdError::io("cannot write to stdout"))?;
+        n = read_up_to(&mut input, &mut buf).map_err(CmdError::io(format!("cannot read {name}")))?;
     }
     let done = stripper.finish();
-    out.write_all(&done.tail)
-        .map_err(CmdError::io("cannot write to stdout"))?;
-    out.flush()
-        .map_err(CmdError::io("cannot write to stdout"))?;
+    out.write_all(&done.tail).map_err(CmdError::io("cannot write to stdout"))?;
+    out.flush().map_err(CmdError::io("cannot write to stdout"))?;
     if let Some(path) = &args.events {
         let mut lines = Vec::new();
         for ev in &done.events {
             serde_json::to_writer(&mut lines, ev).map_err(|e| CmdError::Usage(e.to_string()))?;
             lines.push(b'\n');
         }
-        std::fs::write(path, lines)
-            .map_err(CmdError::io(format!("cannot write {}", path.display())))?;
+        std::fs::write(path, lines).map_err(CmdError::io(format!("cannot write {}", path.display())))?;
     }
     tracing::info!(
         page = %name,

@@ -77,18 +77,10 @@ pub struct Judged {
 }
 
 /// Judges one request made by `page`.
-pub fn classify(
-    rules: &Rules,
-    page: &PageContext,
-    res: &ResourceUrl<'_>,
-    kind: RequestKind,
-) -> Judged {
+pub fn classify(rules: &Rules, page: &PageContext, res: &ResourceUrl<'_>, kind: RequestKind) -> Judged {
     let (third_party, site) = page.party(&res.host);
     let decision = decide(rules, page, res, kind, third_party, site);
-    Judged {
-        decision,
-        third_party,
-    }
+    Judged { decision, third_party }
 }
 
 fn decide(
@@ -104,11 +96,8 @@ fn decide(
     if keyed && let Some(rule) = rules.allow.matches(&res.host, &res.path) {
         return Decision::Allowed(rule.clone());
     }
-    let by_url = if keyed {
-        rules.trackers.match_url(&res.host, &res.path)
-    } else {
-        rules.trackers.match_path(&res.path)
-    };
+    let by_url =
+        if keyed { rules.trackers.match_url(&res.host, &res.path) } else { rules.trackers.match_path(&res.path) };
     if let Some(m) = by_url {
         return Decision::Tracker(verdict(&m, m.via.into()));
     }
@@ -125,13 +114,7 @@ fn decide(
                 return Decision::Allowed(hit.rule);
             }
             let (name, owner, category) = who_runs(rules, &res.host, hit.category);
-            return Decision::Tracker(Verdict {
-                name,
-                owner,
-                category,
-                rule: hit.rule,
-                reason: Reason::List,
-            });
+            return Decision::Tracker(Verdict { name, owner, category, rule: hit.rule, reason: Reason::List });
         }
     }
     Decision::Pass
@@ -151,11 +134,7 @@ fn verdict(m: &crate::rules::TrackerMatch<'_>, reason: Reason) -> Verdict {
 /// else the host's registrable domain.
 pub fn who_runs(rules: &Rules, host: &str, fallback: Category) -> (Arc<str>, Arc<str>, Category) {
     match rules.trackers.match_host(host) {
-        Some(m) => (
-            m.tracker.name.clone(),
-            m.tracker.owner.clone(),
-            m.tracker.category,
-        ),
+        Some(m) => (m.tracker.name.clone(), m.tracker.owner.clone(), m.tracker.category),
         None => {
             let site: Arc<str> = Arc::from(site_of(host));
             (site.clone(), site, fallback)

@@ -27,32 +27,16 @@ impl PageContext {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("page URL {page_url:?} must be http or https"));
         }
-        let host = url
-            .host_str()
-            .unwrap_or("")
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
+        let host = url.host_str().unwrap_or("").trim_end_matches('.').to_ascii_lowercase();
         let registrable = psl::domain_str(&host);
         let site_registrable = registrable.is_some();
         let site = registrable.unwrap_or(&host).to_string();
-        Ok(PageContext {
-            base: Some(url.clone()),
-            url: Some(url),
-            host,
-            site,
-            site_registrable,
-        })
+        Ok(PageContext { base: Some(url.clone()), url: Some(url), host, site, site_registrable })
     }
 
     /// A page of unknown address: relative references are first-party, every other host third-party.
     pub fn unknown() -> PageContext {
-        PageContext {
-            url: None,
-            base: None,
-            host: String::new(),
-            site: String::new(),
-            site_registrable: false,
-        }
+        PageContext { url: None, base: None, host: String::new(), site: String::new(), site_registrable: false }
     }
 
     pub fn url(&self) -> Option<&Url> {
@@ -113,19 +97,11 @@ impl PageContext {
                 Some(ResourceUrl { scheme, host, path })
             }
             Written::Relative(s) => {
-                let base_host = self
-                    .base
-                    .as_ref()
-                    .and_then(|b| b.host_str())
-                    .unwrap_or(&self.host);
+                let base_host = self.base.as_ref().and_then(|b| b.host_str()).unwrap_or(&self.host);
                 let host = Cow::Owned(base_host.to_ascii_lowercase());
                 let no_frag = s.split('#').next().unwrap_or("");
                 if no_frag.starts_with('/') {
-                    return Some(ResourceUrl {
-                        scheme: self.scheme(),
-                        host,
-                        path: Cow::Borrowed(no_frag),
-                    });
+                    return Some(ResourceUrl { scheme: self.scheme(), host, path: Cow::Borrowed(no_frag) });
                 }
                 let path = match &self.base {
                     Some(b) => {
@@ -139,11 +115,7 @@ impl PageContext {
                     }
                     None => format!("/{no_frag}"),
                 };
-                Some(ResourceUrl {
-                    scheme: self.scheme(),
-                    host,
-                    path: Cow::Owned(path),
-                })
+                Some(ResourceUrl { scheme: self.scheme(), host, path: Cow::Owned(path) })
             }
         }
     }

@@ -69,10 +69,7 @@ impl ResourceUrl<'_> {
 /// How a reference is written.
 pub(crate) enum Written<'a> {
     /// `scheme://host/...` or `//host/...`: `scheme` is None for the scheme-relative form.
-    Absolute {
-        scheme: Option<&'static str>,
-        rest: &'a str,
-    },
+    Absolute { scheme: Option<&'static str>, rest: &'a str },
     /// `/path`, `path`, `?q`: resolved against the page.
     Relative(&'a str),
     /// `data:`, `javascript:`, `mailto:`, `#frag`...: never a network request to check.
@@ -100,10 +97,7 @@ pub(crate) fn classify_written(raw: &str) -> Written<'_> {
             return Written::NotNetwork;
         };
         let rest = after.trim_start_matches(['/', '\\']);
-        return Written::Absolute {
-            scheme: Some(scheme),
-            rest,
-        };
+        return Written::Absolute { scheme: Some(scheme), rest };
     }
     Written::Relative(s)
 }
@@ -143,11 +137,7 @@ pub(crate) fn split_authority(rest: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)
 
 /// `&amp;` in an attribute value as written is `&` in the URL a browser requests.
 pub fn decode_amp(s: &str) -> Cow<'_, str> {
-    if s.contains("&amp;") {
-        Cow::Owned(s.replace("&amp;", "&"))
-    } else {
-        Cow::Borrowed(s)
-    }
+    if s.contains("&amp;") { Cow::Owned(s.replace("&amp;", "&")) } else { Cow::Borrowed(s) }
 }
 
 #[cfg(test)]
@@ -169,36 +159,15 @@ mod tests {
 
     #[test]
     fn written_forms() {
-        assert!(matches!(
-            classify_written(" data:image/gif;base64,R0"),
-            Written::NotNetwork
-        ));
-        assert!(matches!(
-            classify_written("javascript:void(0)"),
-            Written::NotNetwork
-        ));
+        assert!(matches!(classify_written(" data:image/gif;base64,R0"), Written::NotNetwork));
+        assert!(matches!(classify_written("javascript:void(0)"), Written::NotNetwork));
         assert!(matches!(classify_written("#top"), Written::NotNetwork));
         assert!(matches!(
             classify_written("HTTPS://x.com/"),
-            Written::Absolute {
-                scheme: Some("https"),
-                rest: "x.com/"
-            }
+            Written::Absolute { scheme: Some("https"), rest: "x.com/" }
         ));
-        assert!(matches!(
-            classify_written("//x.com/a"),
-            Written::Absolute {
-                scheme: None,
-                rest: "x.com/a"
-            }
-        ));
-        assert!(matches!(
-            classify_written("img/a.png"),
-            Written::Relative("img/a.png")
-        ));
-        assert!(matches!(
-            classify_written("/img/a:b.png"),
-            Written::Relative(_)
-        ));
+        assert!(matches!(classify_written("//x.com/a"), Written::Absolute { scheme: None, rest: "x.com/a" }));
+        assert!(matches!(classify_written("img/a.png"), Written::Relative("img/a.png")));
+        assert!(matches!(classify_written("/img/a:b.png"), Written::Relative(_)));
     }
 }

@@ -94,11 +94,7 @@ pub struct Metered {
 
 impl Metered {
     pub fn wrap(inner: ProxyBody, record: Record) -> ProxyBody {
-        Metered {
-            inner,
-            record: Some(record),
-        }
-        .boxed()
+        Metered { inner, record: Some(record) }.boxed()
     }
 
     fn finish(&mut self) {
@@ -112,10 +108,7 @@ impl Body for Metered {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
@@ -146,10 +139,11 @@ impl Body for Metered {
 
 impl Drop for Metered {
     fn drop(&mut self) {
-        if let Some(r) = self.record.as_mut() {
-            if r.detail.is_none() && !self.inner.is_end_stream() {
-                r.detail = Some("client went away".into());
-            }
+        if let Some(r) = self.record.as_mut()
+            && r.detail.is_none()
+            && !self.inner.is_end_stream()
+        {
+            r.detail = Some("client went away".into());
         }
         self.finish();
     }

@@ -42,50 +42,23 @@ pub fn respond(
         .then(|| rules.snippets.surrogate_for(&res.host, &res.path))
         .flatten();
     let (status, ctype, body, answer) = match (kind, surrogate) {
-        (_, Some((code, _))) => (
-            StatusCode::OK,
-            Some("application/javascript; charset=utf-8"),
-            Bytes::from(code),
-            Answer::Surrogate,
-        ),
-        (RequestKind::Image, _) => (
-            StatusCode::OK,
-            Some("image/gif"),
-            Bytes::from_static(GIF),
-            Answer::Gif,
-        ),
-        (RequestKind::Stylesheet, _) => (
-            StatusCode::OK,
-            Some("text/css"),
-            Bytes::new(),
-            Answer::EmptyCss,
-        ),
-        _ => (
-            StatusCode::NO_CONTENT,
-            None,
-            Bytes::new(),
-            Answer::NoContent,
-        ),
+        (_, Some((code, _))) => {
+            (StatusCode::OK, Some("application/javascript; charset=utf-8"), Bytes::from(code), Answer::Surrogate)
+        }
+        (RequestKind::Image, _) => (StatusCode::OK, Some("image/gif"), Bytes::from_static(GIF), Answer::Gif),
+        (RequestKind::Stylesheet, _) => (StatusCode::OK, Some("text/css"), Bytes::new(), Answer::EmptyCss),
+        _ => (StatusCode::NO_CONTENT, None, Bytes::new(), Answer::NoContent),
     };
-    let mut resp = Response::new(
-        Full::new(body)
-            .map_err(|e| -> BoxError { match e {} })
-            .boxed(),
-    );
+    let mut resp = Response::new(Full::new(body).map_err(|e| -> BoxError { match e {} }).boxed());
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     if let Some(ct) = ctype {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
     // Cached briefly: the page may ask again, and the answer won't change.
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    if header
-        && let Ok(v) = HeaderValue::from_str(&format!("blocked; rule={}", verdict.rule.location()))
-    {
+    if header && let Ok(v) = HeaderValue::from_str(&format!("blocked; rule={}", verdict.rule.location())) {
         h.insert("x-trackstrip", v);
     }
     (resp, answer)

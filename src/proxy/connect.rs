@@ -21,14 +21,7 @@ pub async fn handle(
     mut record: Record,
 ) -> Response<ProxyBody> {
     let Some(authority) = req.uri().authority().cloned() else {
-        return local(
-            page(
-                StatusCode::BAD_REQUEST,
-                "Bad CONNECT",
-                "CONNECT needs a host:port.",
-            ),
-            record,
-        );
+        return local(page(StatusCode::BAD_REQUEST, "Bad CONNECT", "CONNECT needs a host:port."), record);
     };
     let host = authority.host().trim_matches(['[', ']']).to_string();
     let port = authority.port_u16().unwrap_or(443);
@@ -57,11 +50,7 @@ pub async fn handle(
 }
 
 /// Connects to host:port, honouring `--resolve` pins; errors become pages.
-pub async fn connect(
-    state: &ProxyState,
-    host: &str,
-    port: u16,
-) -> Result<TcpStream, Response<ProxyBody>> {
+pub async fn connect(state: &ProxyState, host: &str, port: u16) -> Result<TcpStream, Response<ProxyBody>> {
     let addrs: Vec<SocketAddr> = match state.config.upstream.pins.get(host) {
         Some(ip) => vec![SocketAddr::new(ip, port)],
         None => match tokio::net::lookup_host((host, port)).await {
@@ -70,11 +59,7 @@ pub async fn connect(
         },
     };
     if addrs.is_empty() {
-        return Err(page(
-            StatusCode::BAD_GATEWAY,
-            "Host not found",
-            &format!("No address was found for {host}."),
-        ));
+        return Err(page(StatusCode::BAD_GATEWAY, "Host not found", &format!("No address was found for {host}.")));
     }
     if addrs.iter().any(|a| state.local_addrs.contains(a)) {
         return Err(page(
@@ -89,16 +74,12 @@ pub async fn connect(
             let _ = s.set_nodelay(true);
             Ok(s)
         }
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(page(
-            StatusCode::BAD_GATEWAY,
-            "Connection refused",
-            &format!("{host}:{port} refused the connection."),
-        )),
-        Ok(Err(e)) => Err(page(
-            StatusCode::BAD_GATEWAY,
-            "Cannot connect",
-            &format!("Connecting to {host}:{port} failed: {e}"),
-        )),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Err(page(StatusCode::BAD_GATEWAY, "Connection refused", &format!("{host}:{port} refused the connection.")))
+        }
+        Ok(Err(e)) => {
+            Err(page(StatusCode::BAD_GATEWAY, "Cannot connect", &format!("Connecting to {host}:{port} failed: {e}")))
+        }
         Err(_) => Err(page(
             StatusCode::GATEWAY_TIMEOUT,
             "Connection timed out",

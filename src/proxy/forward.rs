@@ -7,10 +7,7 @@ use super::{ProxyBody, ProxyState};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-pub async fn fetch(
-    state: &ProxyState,
-    req: Request<ProxyBody>,
-) -> Result<Response<Incoming>, Response<ProxyBody>> {
+pub async fn fetch(state: &ProxyState, req: Request<ProxyBody>) -> Result<Response<Incoming>, Response<ProxyBody>> {
     let host = req.uri().host().unwrap_or("the site").to_string();
     let timeout = state.config.response_timeout;
     match tokio::time::timeout(timeout, state.client.request(req)).await {
@@ -22,10 +19,7 @@ pub async fn fetch(
         Err(_) => Err(page(
             StatusCode::GATEWAY_TIMEOUT,
             "The site took too long",
-            &format!(
-                "{host} sent no response within {} seconds.",
-                timeout.as_secs()
-            ),
+            &format!("{host} sent no response within {} seconds.", timeout.as_secs()),
         )),
     }
 }
@@ -42,41 +36,22 @@ fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> Response<Pro
         );
     }
     let (title, detail) = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
-        (
-            "Connection refused",
-            format!("{host} refused the connection (nothing is listening there)."),
-        )
+        ("Connection refused", format!("{host} refused the connection (nothing is listening there)."))
     } else if lower.contains("dns")
         || lower.contains("lookup")
         || lower.contains("name or service not known")
         || lower.contains("no address")
     {
-        (
-            "Host not found",
-            format!("No address was found for {host}."),
-        )
-    } else if lower.contains("certificate")
-        || lower.contains("unknownissuer")
-        || lower.contains("notvalidforname")
-    {
+        ("Host not found", format!("No address was found for {host}."))
+    } else if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("notvalidforname") {
         (
             "Certificate not accepted",
-            format!(
-                "{host}'s TLS certificate could not be verified, so trackstrip did not connect: {text}"
-            ),
+            format!("{host}'s TLS certificate could not be verified, so trackstrip did not connect: {text}"),
         )
     } else if e.is_connect() {
-        (
-            "Cannot connect",
-            format!("Connecting to {host} failed: {text}"),
-        )
+        ("Cannot connect", format!("Connecting to {host} failed: {text}"))
     } else {
-        (
-            "The site failed",
-            format!(
-                "{host} closed the connection or answered with something that is not HTTP: {text}"
-            ),
-        )
+        ("The site failed", format!("{host} closed the connection or answered with something that is not HTTP: {text}"))
     };
     page(StatusCode::BAD_GATEWAY, title, &detail)
 }

@@ -54,10 +54,7 @@ pub fn via_us(h: &HeaderMap) -> bool {
     h.get_all(header::VIA)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|hop| hop.split_whitespace().nth(1) == Some(VIA_NAME))
-        })
+        .any(|v| v.split(',').any(|hop| hop.split_whitespace().nth(1) == Some(VIA_NAME)))
 }
 
 /// Asks the origin only for encodings trackstrip can decode (a page in another one would pass
@@ -70,16 +67,8 @@ pub fn restrict_accept_encoding(h: &mut HeaderMap) {
         .split(',')
         .map(str::trim)
         .filter(|c| {
-            let name = c
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            matches!(
-                name.as_str(),
-                "gzip" | "x-gzip" | "deflate" | "br" | "zstd" | "identity" | "*"
-            )
+            let name = c.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            matches!(name.as_str(), "gzip" | "x-gzip" | "deflate" | "br" | "zstd" | "identity" | "*")
         })
         .collect();
     match HeaderValue::from_str(&kept.join(", ")) {
@@ -100,12 +89,11 @@ pub fn prepare_for_rewrite(h: &mut HeaderMap) {
     h.remove("content-digest");
     h.remove("repr-digest");
     h.remove(header::ACCEPT_RANGES);
-    if let Some(etag) = h.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-        if !etag.starts_with("W/") {
-            if let Ok(weak) = HeaderValue::from_str(&format!("W/{etag}")) {
-                h.insert(header::ETAG, weak);
-            }
-        }
+    if let Some(etag) = h.get(header::ETAG).and_then(|v| v.to_str().ok())
+        && !etag.starts_with("W/")
+        && let Ok(weak) = HeaderValue::from_str(&format!("W/{etag}"))
+    {
+        h.insert(header::ETAG, weak);
     }
 }
 
@@ -129,10 +117,10 @@ pub fn filter_link_header(h: &mut HeaderMap, rules: &Rules, page: &PageContext) 
                 None => kept.push(entry.trim()),
             }
         }
-        if !kept.is_empty() {
-            if let Ok(v) = HeaderValue::from_str(&kept.join(", ")) {
-                kept_values.push(v);
-            }
+        if !kept.is_empty()
+            && let Ok(v) = HeaderValue::from_str(&kept.join(", "))
+        {
+            kept_values.push(v);
         }
     }
     if !removed.is_empty() {
@@ -167,17 +155,10 @@ fn tracker_link(entry: &str, rules: &Rules, page: &PageContext) -> Option<String
     let entry = entry.trim();
     let url = entry.strip_prefix('<')?.split('>').next()?;
     let params = entry.split_once('>')?.1.to_ascii_lowercase();
-    let rel = params
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("rel="))?
-        .trim_matches('"')
-        .to_string();
-    let hint = rel.split_whitespace().any(|r| {
-        matches!(
-            r,
-            "preconnect" | "dns-prefetch" | "preload" | "prefetch" | "modulepreload"
-        )
-    });
+    let rel = params.split(';').find_map(|p| p.trim().strip_prefix("rel="))?.trim_matches('"').to_string();
+    let hint = rel
+        .split_whitespace()
+        .any(|r| matches!(r, "preconnect" | "dns-prefetch" | "preload" | "prefetch" | "modulepreload"));
     if !hint {
         return None;
     }
@@ -200,10 +181,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("connection", HeaderValue::from_static("close, x-secret"));
         h.insert("x-secret", HeaderValue::from_static("1"));
-        h.insert(
-            "proxy-authorization",
-            HeaderValue::from_static("Basic Zm9vOmJhcg=="),
-        );
+        h.insert("proxy-authorization", HeaderValue::from_static("Basic Zm9vOmJhcg=="));
         h.insert("x-keep", HeaderValue::from_static("1"));
         strip_hop_by_hop(&mut h);
         assert_eq!(h.len(), 1);
@@ -213,10 +191,7 @@ mod tests {
     #[test]
     fn accept_encoding_limited() {
         let mut h = HeaderMap::new();
-        h.insert(
-            "accept-encoding",
-            HeaderValue::from_static("gzip, deflate, br, zstd, dcb, dcz"),
-        );
+        h.insert("accept-encoding", HeaderValue::from_static("gzip, deflate, br, zstd, dcb, dcz"));
         restrict_accept_encoding(&mut h);
         assert_eq!(h["accept-encoding"], "gzip, deflate, br, zstd");
         h.insert("accept-encoding", HeaderValue::from_static("compress"));
@@ -243,13 +218,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("link", HeaderValue::from_static("<https://www.google-analytics.com>; rel=preconnect, </app.css>; rel=preload; as=style, <https://fonts.gstatic.com>; rel=preconnect"));
         let removed = filter_link_header(&mut h, &rules, &page);
-        assert_eq!(
-            removed,
-            vec!["https://www.google-analytics.com/".to_string()]
-        );
-        assert_eq!(
-            h["link"],
-            "</app.css>; rel=preload; as=style, <https://fonts.gstatic.com>; rel=preconnect"
-        );
+        assert_eq!(removed, vec!["https://www.google-analytics.com/".to_string()]);
+        assert_eq!(h["link"], "</app.css>; rel=preload; as=style, <https://fonts.gstatic.com>; rel=preconnect");
     }
 }

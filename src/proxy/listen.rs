@@ -55,29 +55,16 @@ impl Listening {
 }
 
 /// Binds every address and starts serving. Returns once all are bound.
-pub async fn serve(
-    config: ProxyConfig,
-    rules: Arc<Rules>,
-    grace: Duration,
-) -> Result<Listening, ServeError> {
+pub async fn serve(config: ProxyConfig, rules: Arc<Rules>, grace: Duration) -> Result<Listening, ServeError> {
     let client = build_client(&config.upstream)?;
     let mut listeners = Vec::new();
     for &addr in &config.listen {
-        let l = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let bound = l
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
+        let l = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let bound = l.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         listeners.push((l, bound));
     }
     let local_addrs: Vec<SocketAddr> = listeners.iter().map(|(_, a)| *a).collect();
-    let state = Arc::new(ProxyState {
-        config,
-        rules,
-        client,
-        local_addrs: local_addrs.clone(),
-    });
+    let state = Arc::new(ProxyState { config, rules, client, local_addrs: local_addrs.clone() });
     let (stop, stopped) = watch::channel(false);
     let tasks = listeners
         .into_iter()
@@ -86,11 +73,7 @@ pub async fn serve(
             tokio::spawn(accept_loop(l, state.clone(), stopped.clone(), grace))
         })
         .collect();
-    Ok(Listening {
-        addrs: local_addrs,
-        stop,
-        tasks,
-    })
+    Ok(Listening { addrs: local_addrs, stop, tasks })
 }
 
 fn builder(state: &ProxyState) -> auto::Builder<TokioExecutor> {
@@ -99,9 +82,7 @@ fn builder(state: &ProxyState) -> auto::Builder<TokioExecutor> {
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
         .max_buf_size(state.config.max_header_bytes.max(8192));
-    b.http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(state.config.max_header_bytes as u32);
+    b.http2().timer(TokioTimer::new()).max_header_list_size(state.config.max_header_bytes as u32);
     b
 }
 
@@ -131,9 +112,7 @@ async fn accept_loop(
         let ctx = Arc::new(ConnContext::plain(peer));
         let st = state.clone();
         let svc = service_fn(move |req| service::handle(st.clone(), ctx.clone(), req));
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-            .into_owned();
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
@@ -142,13 +121,7 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            ?grace,
-            "in-flight requests still running after the grace period; stopping anyway"
-        );
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(?grace, "in-flight requests still running after the grace period; stopping anyway");
     }
 }

@@ -7,6 +7,10 @@
 //!                                     strip → encode) → client, logging on the way (access)
 //! ```
 
+// Functions on the request path return `Err(response)` for an answer made here (an error
+// page, a block): one per request, moved once, so its size doesn't matter.
+#![allow(clippy::result_large_err)]
+
 mod access_log;
 mod block;
 mod connect;

@@ -47,12 +47,8 @@ pub fn respond(
     };
     prepare_for_rewrite(&mut parts.headers);
     if state.config.header {
-        parts
-            .headers
-            .insert("x-trackstrip", HeaderValue::from_static("stripping"));
-        parts
-            .headers
-            .insert(header::TRAILER, HeaderValue::from_static("x-trackstrip"));
+        parts.headers.insert("x-trackstrip", HeaderValue::from_static("stripping"));
+        parts.headers.insert(header::TRAILER, HeaderValue::from_static("x-trackstrip"));
     }
     let spec = Spec {
         coding,
@@ -64,9 +60,7 @@ pub fn respond(
         trailer: state.config.header,
     };
     record.action = Action::Strip;
-    let body = strip_body(body, spec, move |outcome, transfer| {
-        finish(record, outcome, transfer)
-    });
+    let body = strip_body(body, spec, move |outcome, transfer| finish(record, outcome, transfer));
     Response::from_parts(parts, body.boxed())
 }
 
@@ -75,27 +69,15 @@ fn plan(parts: &http::response::Parts, method: &Method) -> Result<Coding, &'stat
     if method == Method::HEAD || parts.status != StatusCode::OK {
         return Err("no full body");
     }
-    let ctype = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = ctype
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let ctype = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime != "text/html" && mime != "application/xhtml+xml" {
         return Err("not html");
     }
     if parts.headers.contains_key(header::CONTENT_RANGE) {
         return Err("partial content");
     }
-    let encoding = parts
-        .headers
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok());
+    let encoding = parts.headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
     Coding::parse(encoding).map_err(|unknown| {
         tracing::warn!(encoding = %unknown, "unknown Content-Encoding: page passed through unstripped");
         "unknown encoding"
@@ -122,12 +104,11 @@ fn map_location(h: &mut http::HeaderMap, mode: &super::Mode, public: &str) {
         return;
     };
     let origin = upstream.origin().ascii_serialization();
-    if let Some(rest) = loc.strip_prefix(&origin) {
-        if (rest.is_empty() || rest.starts_with(['/', '?', '#']))
-            && let Ok(v) = HeaderValue::from_str(&format!("{public}{rest}"))
-        {
-            h.insert(header::LOCATION, v);
-        }
+    if let Some(rest) = loc.strip_prefix(&origin)
+        && (rest.is_empty() || rest.starts_with(['/', '?', '#']))
+        && let Ok(v) = HeaderValue::from_str(&format!("{public}{rest}"))
+    {
+        h.insert(header::LOCATION, v);
     }
 }
 
@@ -160,11 +141,7 @@ fn summary(events: &[AuditEvent]) -> String {
         .iter()
         .filter(|e| e.action.strips())
         .map(|e| {
-            let what = e
-                .tracker
-                .clone()
-                .or_else(|| e.host.clone())
-                .unwrap_or_else(|| e.element.clone());
+            let what = e.tracker.clone().or_else(|| e.host.clone()).unwrap_or_else(|| e.element.clone());
             let rule = e.rule.as_ref().map(|r| r.location()).unwrap_or_default();
             format!("{} {what} ({rule})", e.action.as_str())
         })

@@ -3,9 +3,7 @@
 
 use super::access_log::{Action, Record};
 use super::headers::{add_via, restrict_accept_encoding, strip_hop_by_hop};
-use super::{
-    BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target,
-};
+use super::{BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target};
 use crate::policy::{Decision, PageContext, ResourceUrl, classify};
 use http::{HeaderValue, Method, Request, Response, Version, header};
 use http_body_util::BodyExt;
@@ -25,10 +23,7 @@ pub struct ConnContext {
 
 impl ConnContext {
     pub fn plain(peer: SocketAddr) -> ConnContext {
-        ConnContext {
-            peer,
-            intercepted: None,
-        }
+        ConnContext { peer, intercepted: None }
     }
 }
 
@@ -59,11 +54,7 @@ async fn proxy(
     let host = target.url.host_str().unwrap_or("").to_ascii_lowercase();
     let path = &target.url[url::Position::BeforePath..url::Position::AfterQuery];
     let res = ResourceUrl {
-        scheme: if target.url.scheme() == "https" {
-            "https"
-        } else {
-            "http"
-        },
+        scheme: if target.url.scheme() == "https" { "https" } else { "http" },
         host: Cow::Borrowed(host.as_str()),
         path: Cow::Borrowed(path),
     };
@@ -74,8 +65,7 @@ async fn proxy(
         if let Decision::Tracker(v) = classify(&state.rules, &initiator, &res, kind).decision {
             let what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
             if state.config.enforce {
-                let (resp, answer) =
-                    block::respond(&state.rules, &res, kind, &v, state.config.header);
+                let (resp, answer) = block::respond(&state.rules, &res, kind, &v, state.config.header);
                 tracing::info!(target: "trackstrip::audit", url = %record.url, answer = answer.as_str(), "blocked {what}");
                 record.trackers = 1;
                 record.detail = Some(format!("{}: {what}", answer.as_str()));
@@ -87,15 +77,15 @@ async fn proxy(
 
     // Tracking parameters never leave the machine.
     let mut url = target.url.clone();
-    if url.query().is_some() {
-        if let Some(cleaned) = state.rules.params.clean(url.as_str(), Some(&host), false) {
-            let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
-            tracing::info!(target: "trackstrip::audit", url = %record.url, "removed tracking parameters {}", names.join(", "));
-            if state.config.enforce {
-                if let Ok(u) = url::Url::parse(&cleaned.url) {
-                    url = u;
-                }
-            }
+    if url.query().is_some()
+        && let Some(cleaned) = state.rules.params.clean(url.as_str(), Some(&host), false)
+    {
+        let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
+        tracing::info!(target: "trackstrip::audit", url = %record.url, "removed tracking parameters {}", names.join(", "));
+        if state.config.enforce
+            && let Ok(u) = url::Url::parse(&cleaned.url)
+        {
+            url = u;
         }
     }
 
@@ -114,19 +104,14 @@ async fn proxy(
         Ok(u) => u,
         Err(_) => {
             return local(
-                super::error_page::page(
-                    http::StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    "Unusable URL.",
-                ),
+                super::error_page::page(http::StatusCode::BAD_REQUEST, "Bad request", "Unusable URL."),
                 record,
                 Action::Error,
             );
         }
     };
     parts.version = Version::HTTP_11;
-    let upstream_req =
-        Request::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed());
+    let upstream_req = Request::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed());
     match forward::fetch(state, upstream_req).await {
         Ok(resp) => response::respond(state, &target, &method, resp, record),
         Err(page) => local(page, record, Action::Error),
@@ -153,11 +138,7 @@ fn reverse_headers(h: &mut http::HeaderMap, ctx: &ConnContext, upstream: &url::U
     if let Ok(v) = HeaderValue::from_str(&xff) {
         h.insert("x-forwarded-for", v);
     }
-    let proto = if ctx.intercepted.is_some() {
-        "https"
-    } else {
-        "http"
-    };
+    let proto = if ctx.intercepted.is_some() { "https" } else { "http" };
     h.insert("x-forwarded-proto", HeaderValue::from_static(proto));
     if let Some(auth) = upstream.host_str().map(|host| match upstream.port() {
         Some(p) => format!("{host}:{p}"),

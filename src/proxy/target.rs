@@ -17,11 +17,7 @@ pub struct Target {
     pub public_origin: Option<String>,
 }
 
-pub fn resolve<B>(
-    state: &ProxyState,
-    ctx: &ConnContext,
-    req: &Request<B>,
-) -> Result<Target, Response<ProxyBody>> {
+pub fn resolve<B>(state: &ProxyState, ctx: &ConnContext, req: &Request<B>) -> Result<Target, Response<ProxyBody>> {
     if via_us(req.headers()) {
         return Err(page(
             StatusCode::LOOP_DETECTED,
@@ -35,20 +31,9 @@ pub fn resolve<B>(
         Mode::Reverse { upstream } => {
             let base = upstream.as_str().trim_end_matches('/');
             let url = url::Url::parse(&format!("{base}{path}")).map_err(|_| bad_target(path))?;
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            let scheme = if ctx.intercepted.is_some() {
-                "https"
-            } else {
-                "http"
-            };
-            Ok(Target {
-                url,
-                public_origin: Some(format!("{scheme}://{host}")),
-            })
+            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            let scheme = if ctx.intercepted.is_some() { "https" } else { "http" };
+            Ok(Target { url, public_origin: Some(format!("{scheme}://{host}")) })
         }
         Mode::Forward => {
             let absolute = match (&ctx.intercepted, uri.scheme_str(), uri.authority()) {
@@ -73,20 +58,13 @@ pub fn resolve<B>(
                     "This request is addressed to trackstrip itself.",
                 ));
             }
-            Ok(Target {
-                url,
-                public_origin: None,
-            })
+            Ok(Target { url, public_origin: None })
         }
     }
 }
 
 fn bad_target(what: &str) -> Response<ProxyBody> {
-    page(
-        StatusCode::BAD_REQUEST,
-        "Bad request",
-        &format!("Cannot make sense of the address {what:?}."),
-    )
+    page(StatusCode::BAD_REQUEST, "Bad request", &format!("Cannot make sense of the address {what:?}."))
 }
 
 /// Would fetching `url` connect back to one of our own listeners?
@@ -95,17 +73,12 @@ fn points_at_us(state: &ProxyState, url: &url::Url) -> bool {
         return false;
     };
     let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
-    let ip: Option<IpAddr> = if host.eq_ignore_ascii_case("localhost") {
-        Some([127, 0, 0, 1].into())
-    } else {
-        host.parse().ok()
-    };
+    let ip: Option<IpAddr> =
+        if host.eq_ignore_ascii_case("localhost") { Some([127, 0, 0, 1].into()) } else { host.parse().ok() };
     let Some(ip) = ip.or_else(|| state.config.upstream.pins.get(host)) else {
         return false;
     };
     state.local_addrs.iter().any(|a| {
-        a.port() == port
-            && (a.ip() == ip
-                || (a.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified())))
+        a.port() == port && (a.ip() == ip || (a.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified())))
     })
 }

@@ -29,18 +29,13 @@ struct AllowFile {
 
 impl AllowRules {
     pub fn add_file(&mut self, file: &RuleFile) -> Result<(), RuleError> {
-        let parsed: AllowFile =
-            toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
+        let parsed: AllowFile = toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
         let source: Arc<str> = Arc::from(file.name.as_str());
         for h in parsed.hosts {
             let line = line_of(&file.text, h.span().start);
             let host = h.get_ref().trim().to_ascii_lowercase();
             if host.is_empty() || host.contains(['/', ':', ' ']) {
-                return Err(RuleError::invalid(
-                    &file.name,
-                    line,
-                    format!("{host:?} is not a bare host name"),
-                ));
+                return Err(RuleError::invalid(&file.name, line, format!("{host:?} is not a bare host name")));
             }
             let rule = RuleRef::new(&source, line, format!("allow {host}"));
             self.hosts.insert(host.into(), rule);
@@ -49,17 +44,10 @@ impl AllowRules {
             let line = line_of(&file.text, u.span().start);
             let text = u.get_ref().trim();
             let Some(slash) = text.find('/').filter(|&i| i > 0) else {
-                return Err(RuleError::invalid(
-                    &file.name,
-                    line,
-                    format!("{text:?} must be host/path"),
-                ));
+                return Err(RuleError::invalid(&file.name, line, format!("{text:?} must be host/path")));
             };
             let rule = RuleRef::new(&source, line, format!("allow {text}"));
-            let entry = self
-                .urls
-                .entry(text[..slash].to_ascii_lowercase().into())
-                .or_default();
+            let entry = self.urls.entry(text[..slash].to_ascii_lowercase().into()).or_default();
             entry.push((Glob::new(&text[slash..], true), rule));
         }
         Ok(())
@@ -88,9 +76,7 @@ impl AllowRules {
                 return Some(r);
             }
             if let Some(rules) = self.urls.get(suffix)
-                && let Some((_, r)) = rules
-                    .iter()
-                    .find(|(g, _)| g.is_match(path_and_query.as_bytes()))
+                && let Some((_, r)) = rules.iter().find(|(g, _)| g.is_match(path_and_query.as_bytes()))
             {
                 return Some(r);
             }

@@ -42,19 +42,10 @@ impl Report {
 
     fn rule_error(&mut self, e: RuleError) {
         let (file, line, message) = match e {
-            RuleError::Invalid {
-                file,
-                line,
-                message,
-            } => (file, line, message),
+            RuleError::Invalid { file, line, message } => (file, line, message),
             other => (String::new(), 0, other.to_string()),
         };
-        self.findings.push(Finding {
-            file,
-            line,
-            error: true,
-            message,
-        });
+        self.findings.push(Finding { file, line, error: true, message });
     }
 }
 
@@ -73,9 +64,7 @@ pub fn check(paths: &[impl AsRef<Path>]) -> Report {
             }
         } else if p.extension().is_some_and(|x| x == "toml") {
             match source::read_file(p) {
-                Ok((file, _)) => {
-                    check_rule_files(std::slice::from_ref(&file), &file.name, &mut report)
-                }
+                Ok((file, _)) => check_rule_files(std::slice::from_ref(&file), &file.name, &mut report),
                 Err(e) => report.rule_error(e),
             }
         } else {
@@ -128,9 +117,7 @@ fn duplicate_hosts(f: &RuleFile, report: &mut Report) {
                         file: f.name.clone(),
                         line: i + 1,
                         error: false,
-                        message: format!(
-                            "host {host:?} is already listed on line {first}; this entry wins"
-                        ),
+                        message: format!("host {host:?} is already listed on line {first}; this entry wins"),
                     });
                 }
             }
@@ -149,19 +136,11 @@ fn check_list(path: &Path, report: &mut Report) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            report.findings.push(Finding {
-                file: name,
-                line: 0,
-                error: true,
-                message: format!("cannot read: {e}"),
-            });
+            report.findings.push(Finding { file: name, line: 0, error: true, message: format!("cannot read: {e}") });
             return;
         }
     };
-    let opts = ParseOptions {
-        rule_types: RuleTypes::NetworkOnly,
-        ..ParseOptions::default()
-    };
+    let opts = ParseOptions { rule_types: RuleTypes::NetworkOnly, ..ParseOptions::default() };
     let (mut network, mut skipped, mut errors) = (0usize, 0usize, 0usize);
     for (i, line) in text.lines().enumerate() {
         if !is_network_filter(line) {
@@ -190,10 +169,7 @@ fn check_list(path: &Path, report: &mut Report) {
             file: name.clone(),
             line: 0,
             error: false,
-            message: format!(
-                "{} more filters skipped (not shown)",
-                errors - SHOWN_PER_LIST
-            ),
+            message: format!("{} more filters skipped (not shown)", errors - SHOWN_PER_LIST),
         });
     }
     if network == 0 {
@@ -201,9 +177,7 @@ fn check_list(path: &Path, report: &mut Report) {
             file: name,
             line: 0,
             error: true,
-            message:
-                "no usable network filter: is this an ABP-syntax list (EasyList, EasyPrivacy)?"
-                    .into(),
+            message: "no usable network filter: is this an ABP-syntax list (EasyList, EasyPrivacy)?".into(),
         });
         return;
     }

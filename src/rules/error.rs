@@ -14,11 +14,7 @@ pub enum RuleError {
     },
     /// A rule is wrong; `line` is 1-based.
     #[error("{file}:{line}: {message}")]
-    Invalid {
-        file: String,
-        line: usize,
-        message: String,
-    },
+    Invalid { file: String, line: usize, message: String },
     /// A rules directory holds a file trackstrip does not know what to do with.
     #[error("{path}: unknown rule file (expected one of {expected})")]
     UnknownFile { path: PathBuf, expected: String },
@@ -26,23 +22,14 @@ pub enum RuleError {
 
 impl RuleError {
     pub(crate) fn invalid(file: &str, line: usize, message: impl Into<String>) -> Self {
-        RuleError::Invalid {
-            file: file.to_string(),
-            line,
-            message: message.into(),
-        }
+        RuleError::Invalid { file: file.to_string(), line, message: message.into() }
     }
 
     /// A TOML parse error, placed on its line.
     pub(crate) fn toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
         let line = err.span().map(|s| line_of(text, s.start)).unwrap_or(1);
         // toml's message repeats the whole snippet; its first line is the useful part.
-        let message = err
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("invalid TOML")
-            .to_string();
+        let message = err.message().lines().next().unwrap_or("invalid TOML").to_string();
         RuleError::invalid(file, line, message)
     }
 }

@@ -13,20 +13,13 @@ pub struct Glob {
 impl Glob {
     /// `anchored`: the pattern matches a prefix (`urls`); else it matches anywhere (`paths`).
     pub fn new(pattern: &str, anchored: bool) -> Glob {
-        let parts = pattern
-            .split('*')
-            .map(|p| p.as_bytes().to_vec().into_boxed_slice())
-            .collect();
+        let parts = pattern.split('*').map(|p| p.as_bytes().to_vec().into_boxed_slice()).collect();
         Glob { parts, anchored }
     }
 
     /// The longest literal piece: what a substring prefilter should look for.
     pub fn longest_literal(&self) -> &[u8] {
-        self.parts
-            .iter()
-            .max_by_key(|p| p.len())
-            .map(|p| &p[..])
-            .unwrap_or(b"")
+        self.parts.iter().max_by_key(|p| p.len()).map(|p| &p[..]).unwrap_or(b"")
     }
 
     pub fn is_match(&self, haystack: &[u8]) -> bool {

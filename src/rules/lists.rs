@@ -35,10 +35,8 @@ impl ListSet {
         let mut texts = Vec::new();
         for p in paths {
             let p = p.as_ref();
-            let text = std::fs::read_to_string(p).map_err(|source| RuleError::Read {
-                path: p.to_path_buf(),
-                source,
-            })?;
+            let text =
+                std::fs::read_to_string(p).map_err(|source| RuleError::Read { path: p.to_path_buf(), source })?;
             if !text.lines().any(is_network_filter) {
                 return Err(RuleError::invalid(
                     &p.display().to_string(),
@@ -46,10 +44,7 @@ impl ListSet {
                     "no network filter found: is this an ABP-syntax list (EasyList, EasyPrivacy)?",
                 ));
             }
-            let name = p.file_name().map_or_else(
-                || p.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            let name = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
             texts.push((name, text));
         }
         Ok(ListSet::from_texts(texts))
@@ -60,20 +55,11 @@ impl ListSet {
         let mut lists = Vec::new();
         for (name, text) in texts {
             let category = category_for(&name, &text);
-            let opts = ParseOptions {
-                rule_types: RuleTypes::NetworkOnly,
-                ..ParseOptions::default()
-            };
+            let opts = ParseOptions { rule_types: RuleTypes::NetworkOnly, ..ParseOptions::default() };
             set.add_filter_list(text, opts);
-            lists.push(ListInfo {
-                name: Arc::from(name.as_str()),
-                category,
-            });
+            lists.push(ListInfo { name: Arc::from(name.as_str()), category });
         }
-        ListSet {
-            engine: adblock::Engine::new_with_filter_set(set),
-            lists,
-        }
+        ListSet { engine: adblock::Engine::new_with_filter_set(set), lists }
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -91,17 +77,11 @@ impl ListSet {
             _ => return None,
         };
         let (list, line) = match &info.source_location {
-            Some(loc) => (
-                self.lists.get(loc.source_index as usize),
-                loc.line_number as usize + 1,
-            ),
+            Some(loc) => (self.lists.get(loc.source_index as usize), loc.line_number as usize + 1),
             None => (None, 0),
         };
         let name: Arc<str> = list.map_or_else(|| Arc::from("lists"), |l| l.name.clone());
-        let text = info
-            .raw_line
-            .clone()
-            .unwrap_or_else(|| "(optimized filter)".into());
+        let text = info.raw_line.clone().unwrap_or_else(|| "(optimized filter)".into());
         Some(ListHit {
             rule: RuleRef::new(&name, line, text),
             category: list.map_or(Category::Advertising, |l| l.category),
@@ -112,15 +92,8 @@ impl ListSet {
 
 /// Privacy lists name analytics trackers; the rest (EasyList...) name advertising.
 fn category_for(name: &str, text: &str) -> Category {
-    let title = text
-        .lines()
-        .take(20)
-        .find_map(|l| l.strip_prefix("! Title:"))
-        .unwrap_or("");
-    if format!("{name} {title}")
-        .to_ascii_lowercase()
-        .contains("privacy")
-    {
+    let title = text.lines().take(20).find_map(|l| l.strip_prefix("! Title:")).unwrap_or("");
+    if format!("{name} {title}").to_ascii_lowercase().contains("privacy") {
         Category::Analytics
     } else {
         Category::Advertising
@@ -145,20 +118,15 @@ mod tests {
     use super::*;
 
     fn set() -> ListSet {
-        let list = "! Title: Test Privacy\n||tracker.example^$third-party\n||pix.example/p.gif\n@@||pix.example/p.gif?ok\n";
+        let list =
+            "! Title: Test Privacy\n||tracker.example^$third-party\n||pix.example/p.gif\n@@||pix.example/p.gif?ok\n";
         ListSet::from_texts(vec![("test-privacy.txt".into(), list.into())])
     }
 
     #[test]
     fn hits_cite_the_list_line() {
         let s = set();
-        let hit = s
-            .check(
-                "https://cdn.tracker.example/t.js",
-                "https://news.example/",
-                "script",
-            )
-            .unwrap();
+        let hit = s.check("https://cdn.tracker.example/t.js", "https://news.example/", "script").unwrap();
         assert!(!hit.exception);
         assert_eq!(hit.rule.location(), "test-privacy.txt:2");
         assert_eq!(hit.rule.text(), "||tracker.example^$third-party");
@@ -168,29 +136,9 @@ mod tests {
     #[test]
     fn third_party_option_and_exceptions() {
         let s = set();
-        assert!(
-            s.check(
-                "https://tracker.example/t.js",
-                "https://tracker.example/",
-                "script"
-            )
-            .is_none()
-        );
-        let hit = s
-            .check(
-                "https://pix.example/p.gif?ok",
-                "https://news.example/",
-                "image",
-            )
-            .unwrap();
+        assert!(s.check("https://tracker.example/t.js", "https://tracker.example/", "script").is_none());
+        let hit = s.check("https://pix.example/p.gif?ok", "https://news.example/", "image").unwrap();
         assert!(hit.exception);
-        assert!(
-            s.check(
-                "https://news.example/a.js",
-                "https://news.example/",
-                "script"
-            )
-            .is_none()
-        );
+        assert!(s.check("https://news.example/a.js", "https://news.example/", "script").is_none());
     }
 }

@@ -63,11 +63,7 @@ impl Rules {
         if let Some(dir) = &opts.rules_dir {
             files = source::overlay_dir(dir, files)?;
         }
-        let lists = if opts.lists.is_empty() {
-            None
-        } else {
-            Some(ListSet::load(&opts.lists)?)
-        };
+        let lists = if opts.lists.is_empty() { None } else { Some(ListSet::load(&opts.lists)?) };
         Rules::from_files(&files, lists)
     }
 
@@ -92,24 +88,11 @@ impl Rules {
         for key in trackers.host_keys().chain(allow.host_keys()) {
             host_sites.add(key);
         }
-        let version = trackers
-            .version
-            .clone()
-            .unwrap_or_else(|| "unversioned".into());
+        let version = trackers.version.clone().unwrap_or_else(|| "unversioned".into());
         let mut sources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
         if let Some(l) = &lists {
             sources.extend(l.names().map(str::to_string));
         }
-        Ok(Rules {
-            trackers,
-            snippets,
-            params,
-            pixels,
-            allow,
-            lists,
-            host_sites,
-            version,
-            sources,
-        })
+        Ok(Rules { trackers, snippets, params, pixels, allow, lists, host_sites, version, sources })
     }
 }

@@ -23,14 +23,9 @@ impl NamePattern {
             None => (s, false),
         };
         if name.is_empty() || name.contains(['*', '=', '&', '?', '#', ' ']) {
-            return Err(format!(
-                "{s:?} is not a parameter name (a name, or a prefix ending in '*')"
-            ));
+            return Err(format!("{s:?} is not a parameter name (a name, or a prefix ending in '*')"));
         }
-        Ok(NamePattern {
-            name: name.to_ascii_lowercase().into(),
-            prefix,
-        })
+        Ok(NamePattern { name: name.to_ascii_lowercase().into(), prefix })
     }
 
     fn matches(&self, name: &str) -> bool {
@@ -88,36 +83,26 @@ struct ExceptionDef {
 
 impl ParamRules {
     pub fn add_file(&mut self, file: &RuleFile) -> Result<(), RuleError> {
-        let parsed: ParamsFile =
-            toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
+        let parsed: ParamsFile = toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
         let source: Arc<str> = Arc::from(file.name.as_str());
         for p in parsed.params {
             let line = line_of(&file.text, p.span().start);
-            let pat = NamePattern::parse(p.get_ref())
-                .map_err(|m| RuleError::invalid(&file.name, line, m))?;
+            let pat = NamePattern::parse(p.get_ref()).map_err(|m| RuleError::invalid(&file.name, line, m))?;
             let i = self.params.len();
             if pat.prefix {
                 self.prefixes.push(i);
             } else {
                 self.exact.entry(pat.name.clone()).or_insert(i);
             }
-            self.params
-                .push((pat, RuleRef::new(&source, line, p.get_ref().trim())));
+            self.params.push((pat, RuleRef::new(&source, line, p.get_ref().trim())));
         }
         for ex in parsed.exception {
             let mut keep = Vec::new();
             for k in ex.keep {
                 let line = line_of(&file.text, k.span().start);
-                keep.push(
-                    NamePattern::parse(k.get_ref())
-                        .map_err(|m| RuleError::invalid(&file.name, line, m))?,
-                );
+                keep.push(NamePattern::parse(k.get_ref()).map_err(|m| RuleError::invalid(&file.name, line, m))?);
             }
-            let hosts = ex
-                .hosts
-                .iter()
-                .map(|h| h.trim().to_ascii_lowercase().into())
-                .collect();
+            let hosts = ex.hosts.iter().map(|h| h.trim().to_ascii_lowercase().into()).collect();
             self.exceptions.push(Exception { hosts, keep });
         }
         Ok(())
@@ -141,12 +126,7 @@ impl ParamRules {
         } else {
             self.exact.get(name)
         };
-        let i = exact.copied().or_else(|| {
-            self.prefixes
-                .iter()
-                .copied()
-                .find(|&i| self.params[i].0.matches(name))
-        })?;
+        let i = exact.copied().or_else(|| self.prefixes.iter().copied().find(|&i| self.params[i].0.matches(name)))?;
         self.params.get(i)
     }
 
@@ -181,11 +161,7 @@ impl ParamRules {
         let end = url.find('#').unwrap_or(url.len());
         let q = url[..end].find('?')?;
         let query = &url[q + 1..end];
-        let tracking = |name: &str| {
-            (!name.is_empty())
-                .then(|| self.rule_for(name, host))
-                .flatten()
-        };
+        let tracking = |name: &str| (!name.is_empty()).then(|| self.rule_for(name, host)).flatten();
         // Most links carry no tracking parameter: find out before allocating anything.
         if !fields(query, html).any(|(_, f)| tracking(field_name(f)).is_some()) {
             return None;
@@ -230,11 +206,7 @@ fn fields(query: &str, html: bool) -> impl Iterator<Item = (&str, &str)> {
             Some(i) => {
                 let item = (sep, &r[..i]);
                 let after = &r[i..];
-                let len = if html && after.starts_with("&amp;") {
-                    5
-                } else {
-                    1
-                };
+                let len = if html && after.starts_with("&amp;") { 5 } else { 1 };
                 sep = &after[..len];
                 rest = Some(&after[len..]);
                 Some(item)
@@ -251,12 +223,7 @@ mod tests {
     fn rules() -> ParamRules {
         let mut r = ParamRules::default();
         let text = "params = [\"utm_*\", \"fbclid\", \"gclid\"]\n[[exception]]\nhosts = [\"builder.example\"]\nkeep = [\"utm_*\"]\n";
-        r.add_file(&RuleFile {
-            name: "p.toml".into(),
-            kind: RuleKind::Params,
-            text: text.into(),
-        })
-        .unwrap();
+        r.add_file(&RuleFile { name: "p.toml".into(), kind: RuleKind::Params, text: text.into() }).unwrap();
         r
     }
 
@@ -283,13 +250,8 @@ mod tests {
     #[test]
     fn per_site_exception() {
         let r = rules();
-        assert!(
-            r.clean("/b?utm_source=x", Some("www.builder.example"), true)
-                .is_none()
-        );
-        let c = r
-            .clean("/b?utm_source=x&fbclid=1", Some("builder.example"), true)
-            .unwrap();
+        assert!(r.clean("/b?utm_source=x", Some("www.builder.example"), true).is_none());
+        let c = r.clean("/b?utm_source=x&fbclid=1", Some("builder.example"), true).unwrap();
         assert_eq!(c.url, "/b?utm_source=x");
         assert_eq!(c.removed[0].0, "fbclid");
         assert_eq!(c.removed[0].1.location(), "p.toml:1");

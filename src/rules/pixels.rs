@@ -42,8 +42,7 @@ struct PixelsFile {
 impl PixelRules {
     /// A pixels file replaces the settings before it (there is one heuristic, not a list).
     pub fn from_file(file: &RuleFile) -> Result<PixelRules, RuleError> {
-        let p: PixelsFile =
-            toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
+        let p: PixelsFile = toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
         let source: Arc<str> = Arc::from(file.name.as_str());
         let size_line = line_of(&file.text, p.max_size.span().start);
         if *p.max_size.get_ref() > 2 {
@@ -58,36 +57,21 @@ impl PixelRules {
             .hidden_styles
             .into_inner()
             .into_iter()
-            .map(|s| {
-                s.chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect::<String>()
-                    .to_ascii_lowercase()
-            })
+            .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase())
             .collect();
         let max_size = p.max_size.into_inner();
         Ok(PixelRules {
             max_size,
             hidden_styles,
-            beacon_hints: p
-                .beacon_hints
-                .into_iter()
-                .map(|s| s.to_ascii_lowercase())
-                .collect(),
-            size_rule: RuleRef::new(
-                &source,
-                size_line,
-                format!("heuristic: {max_size}x{max_size} image"),
-            ),
+            beacon_hints: p.beacon_hints.into_iter().map(|s| s.to_ascii_lowercase()).collect(),
+            size_rule: RuleRef::new(&source, size_line, format!("heuristic: {max_size}x{max_size} image")),
             hidden_rule: RuleRef::new(&source, hidden_line, "heuristic: hidden beacon image"),
         })
     }
 
     /// Does this (lowercased, whitespace-free) inline style hide the element?
     pub fn style_hides(&self, style: &str) -> bool {
-        self.hidden_styles
-            .iter()
-            .any(|h| style.contains(h.as_str()))
+        self.hidden_styles.iter().any(|h| style.contains(h.as_str()))
     }
 
     /// Does the URL look like a beacon (a query, or a telling word in the path)?

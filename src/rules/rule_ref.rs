@@ -17,11 +17,7 @@ struct RuleInfo {
 
 impl RuleRef {
     pub fn new(source: &Arc<str>, line: usize, text: impl Into<String>) -> RuleRef {
-        RuleRef(Arc::new(RuleInfo {
-            source: source.clone(),
-            line,
-            text: text.into(),
-        }))
+        RuleRef(Arc::new(RuleInfo { source: source.clone(), line, text: text.into() }))
     }
 
     /// A built-in behaviour with no rule line (e.g. hyperlink-auditing pings).
@@ -43,11 +39,7 @@ impl RuleRef {
 
     /// `file:line`, or just the source for built-in behaviours.
     pub fn location(&self) -> String {
-        if self.0.line == 0 {
-            self.0.source.to_string()
-        } else {
-            format!("{}:{}", self.0.source, self.0.line)
-        }
+        if self.0.line == 0 { self.0.source.to_string() } else { format!("{}:{}", self.0.source, self.0.line) }
     }
 }
 

@@ -25,10 +25,10 @@ impl HostSites {
     /// Could a rule keyed by host apply to `host` (whose registrable domain is `site`)?
     pub fn may_match(&self, host: &str, site: &str) -> bool {
         self.sites.contains(site)
-            || self.suffix_keys.iter().any(|k| {
-                host == &**k
-                    || (host.ends_with(&**k) && host.as_bytes()[host.len() - k.len() - 1] == b'.')
-            })
+            || self
+                .suffix_keys
+                .iter()
+                .any(|k| host == &**k || (host.ends_with(&**k) && host.as_bytes()[host.len() - k.len() - 1] == b'.'))
     }
 
     /// Same, computing the site.

@@ -113,9 +113,7 @@ impl SnippetSet {
         let default_max = parsed.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
         for (name, code) in parsed.stubs {
             let line = line_of(&file.text, code.span().start);
-            if code.get_ref().to_ascii_lowercase().contains("</script")
-                || !code.get_ref().is_ascii()
-            {
+            if code.get_ref().to_ascii_lowercase().contains("</script") || !code.get_ref().is_ascii() {
                 return Err(RuleError::invalid(
                     &file.name,
                     line,
@@ -137,11 +135,7 @@ impl SnippetSet {
                 RuleError::invalid(
                     &file.name,
                     line_of(&file.text, def.category.span().start),
-                    format!(
-                        "unknown category {:?}; use one of {}",
-                        def.category.get_ref(),
-                        Category::NAMES
-                    ),
+                    format!("unknown category {:?}; use one of {}", def.category.get_ref(), Category::NAMES),
                 )
             })?;
             if def.all.is_empty() && def.any.is_empty() {
@@ -155,60 +149,36 @@ impl SnippetSet {
                 return Err(RuleError::invalid(
                     &file.name,
                     line,
-                    format!(
-                        "signature {short:?} is too short to be specific (4 characters at least)"
-                    ),
+                    format!("signature {short:?} is too short to be specific (4 characters at least)"),
                 ));
             }
             let mut stubs = Vec::new();
             for s in &def.stubs {
-                let i = self
-                    .stub_names
-                    .iter()
-                    .position(|n| n == s.get_ref())
-                    .ok_or_else(|| {
-                        RuleError::invalid(
-                            &file.name,
-                            line_of(&file.text, s.span().start),
-                            format!("no stub named {:?} in [stubs]", s.get_ref()),
-                        )
-                    })?;
+                let i = self.stub_names.iter().position(|n| n == s.get_ref()).ok_or_else(|| {
+                    RuleError::invalid(
+                        &file.name,
+                        line_of(&file.text, s.span().start),
+                        format!("no stub named {:?} in [stubs]", s.get_ref()),
+                    )
+                })?;
                 stubs.push(i);
             }
             let all = def.all.iter().map(|s| self.literal(s)).collect();
             let any = def.any.iter().map(|s| self.literal(s)).collect();
             let max_bytes = def.max_bytes.unwrap_or(default_max);
             self.largest = self.largest.max(max_bytes);
-            let tracker = Tracker {
-                name: Arc::from(def.name.as_str()),
-                owner: Arc::from(def.owner.as_str()),
-                category,
-            };
+            let tracker =
+                Tracker { name: Arc::from(def.name.as_str()), owner: Arc::from(def.owner.as_str()), category };
             let rule = RuleRef::new(&source, line, format!("snippet: {}", def.name));
-            self.snippets.push(Snippet {
-                tracker,
-                rule,
-                all,
-                any,
-                max_bytes,
-                stubs,
-            });
+            self.snippets.push(Snippet { tracker, rule, all, any, max_bytes, stubs });
         }
         for def in parsed.surrogate {
             let mut stubs = Vec::new();
             for st in &def.stubs {
                 let line = line_of(&file.text, st.span().start);
-                let i = self
-                    .stub_names
-                    .iter()
-                    .position(|n| n == st.get_ref())
-                    .ok_or_else(|| {
-                        RuleError::invalid(
-                            &file.name,
-                            line,
-                            format!("no stub named {:?} in [stubs]", st.get_ref()),
-                        )
-                    })?;
+                let i = self.stub_names.iter().position(|n| n == st.get_ref()).ok_or_else(|| {
+                    RuleError::invalid(&file.name, line, format!("no stub named {:?} in [stubs]", st.get_ref()))
+                })?;
                 stubs.push(i);
             }
             for u in &def.urls {
@@ -236,15 +206,9 @@ impl SnippetSet {
     /// The no-op script to serve for a blocked request to this host and path, if any.
     pub fn surrogate_for(&self, host: &str, path_and_query: &str) -> Option<(String, &RuleRef)> {
         let s = self.surrogates.iter().find(|s| {
-            (host == &*s.host || host.ends_with(&format!(".{}", s.host)))
-                && s.path.is_match(path_and_query.as_bytes())
+            (host == &*s.host || host.ends_with(&format!(".{}", s.host))) && s.path.is_match(path_and_query.as_bytes())
         })?;
-        let code = s
-            .stubs
-            .iter()
-            .map(|&i| self.stub_code[i].as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let code = s.stubs.iter().map(|&i| self.stub_code[i].as_str()).collect::<Vec<_>>().join("\n");
         Some((code, &s.rule))
     }
 
@@ -253,8 +217,7 @@ impl SnippetSet {
             return i;
         }
         self.literals.push(s.to_string());
-        self.literal_ids
-            .insert(s.to_string(), self.literals.len() - 1);
+        self.literal_ids.insert(s.to_string(), self.literals.len() - 1);
         self.literals.len() - 1
     }
 
@@ -280,14 +243,9 @@ impl SnippetSet {
                     pattern_literal.push(i);
                 }
             }
-            let automaton = AhoCorasick::new(&patterns).map_err(|e| {
-                RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}"))
-            })?;
-            self.classes.push(SizeClass {
-                limit,
-                automaton,
-                pattern_literal,
-            });
+            let automaton = AhoCorasick::new(&patterns)
+                .map_err(|e| RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}")))?;
+            self.classes.push(SizeClass { limit, automaton, pattern_literal });
         }
         Ok(())
     }
@@ -327,15 +285,8 @@ impl SnippetSet {
         let mut stub_ids: Vec<usize> = hits.iter().flat_map(|s| s.stubs.iter().copied()).collect();
         stub_ids.sort_unstable();
         stub_ids.dedup();
-        let stub = stub_ids
-            .iter()
-            .map(|&i| self.stub_code[i].as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        Some(SnippetHit {
-            snippets: hits,
-            stub,
-        })
+        let stub = stub_ids.iter().map(|&i| self.stub_code[i].as_str()).collect::<Vec<_>>().join("\n");
+        Some(SnippetHit { snippets: hits, stub })
     }
 }
 
@@ -364,11 +315,7 @@ any = ["connect.facebook.net", "_fbq"]
 
     fn set(text: &str) -> Result<SnippetSet, RuleError> {
         let mut s = SnippetSet::default();
-        s.add_file(&RuleFile {
-            name: "s.toml".into(),
-            kind: RuleKind::Snippets,
-            text: text.into(),
-        })?;
+        s.add_file(&RuleFile { name: "s.toml".into(), kind: RuleKind::Snippets, text: text.into() })?;
         s.finish()?;
         Ok(s)
     }
@@ -376,24 +323,13 @@ any = ["connect.facebook.net", "_fbq"]
     #[test]
     fn all_and_any() {
         let s = set(SAMPLE).unwrap();
-        let hit = s
-            .check(b"(function(i){i['GoogleAnalyticsObject']=r})")
-            .unwrap();
+        let hit = s.check(b"(function(i){i['GoogleAnalyticsObject']=r})").unwrap();
         assert_eq!(&*hit.snippets[0].tracker.name, "GA");
         assert_eq!(hit.stub, "window.ga=function(){};");
-        assert!(
-            s.check(b"fbq('track')").is_none(),
-            "fbq( alone is not the pixel"
-        );
-        let hit = s
-            .check(b"fbq('init');x='https://connect.facebook.net/'")
-            .unwrap();
+        assert!(s.check(b"fbq('track')").is_none(), "fbq( alone is not the pixel");
+        let hit = s.check(b"fbq('init');x='https://connect.facebook.net/'").unwrap();
         assert_eq!(hit.stub, "");
-        assert!(
-            s.check(br#"fbq('init');x="https:\/\/connect.facebook.net\/""#)
-                .is_some(),
-            "JSON-escaped slashes"
-        );
+        assert!(s.check(br#"fbq('init');x="https:\/\/connect.facebook.net\/""#).is_some(), "JSON-escaped slashes");
         assert!(s.check(&[b'x'; 200]).is_none());
     }
 

@@ -14,13 +14,8 @@ pub enum RuleKind {
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 5] = [
-        RuleKind::Trackers,
-        RuleKind::Snippets,
-        RuleKind::Params,
-        RuleKind::Pixels,
-        RuleKind::Allow,
-    ];
+    pub const ALL: [RuleKind; 5] =
+        [RuleKind::Trackers, RuleKind::Snippets, RuleKind::Params, RuleKind::Pixels, RuleKind::Allow];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -80,30 +75,17 @@ pub fn bundled() -> Vec<RuleFile> {
 pub fn read_file(path: &Path) -> Result<(RuleFile, bool), RuleError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let Some((kind, replaces)) = RuleKind::from_file_name(name) else {
-        return Err(RuleError::UnknownFile {
-            path: path.to_path_buf(),
-            expected: expected_names(),
-        });
+        return Err(RuleError::UnknownFile { path: path.to_path_buf(), expected: expected_names() });
     };
-    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file = RuleFile {
-        name: path.display().to_string(),
-        kind,
-        text,
-    };
+    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Read { path: path.to_path_buf(), source })?;
+    let file = RuleFile { name: path.display().to_string(), kind, text };
     Ok((file, replaces))
 }
 
 /// Overlays `--rules DIR` on `base`: same-named files replace, `NAME-kind.toml` files add.
 /// Other files (README.md, surrogate scripts, ...) are left alone.
 pub fn overlay_dir(dir: &Path, mut base: Vec<RuleFile>) -> Result<Vec<RuleFile>, RuleError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| RuleError::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| RuleError::Read { path: dir.to_path_buf(), source })?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -120,12 +102,7 @@ pub fn overlay_dir(dir: &Path, mut base: Vec<RuleFile>) -> Result<Vec<RuleFile>,
 }
 
 pub fn expected_names() -> String {
-    RuleKind::ALL
-        .iter()
-        .map(|k| k.file_name())
-        .collect::<Vec<_>>()
-        .join(", ")
-        + " (or NAME-<one of these>)"
+    RuleKind::ALL.iter().map(|k| k.file_name()).collect::<Vec<_>>().join(", ") + " (or NAME-<one of these>)"
 }
 
 impl RuleFile {

@@ -22,8 +22,7 @@ pub enum Category {
 }
 
 impl Category {
-    pub const NAMES: &'static str =
-        "analytics, advertising, social, session-replay, fingerprinting";
+    pub const NAMES: &'static str = "analytics, advertising, social, session-replay, fingerprinting";
 
     pub fn parse(s: &str) -> Option<Category> {
         Some(match s {
@@ -137,19 +136,11 @@ impl TrackerDb {
                 RuleError::invalid(
                     &file.name,
                     line(def.category.span()),
-                    format!(
-                        "unknown category {:?}; use one of {}",
-                        def.category.get_ref(),
-                        Category::NAMES
-                    ),
+                    format!("unknown category {:?}; use one of {}", def.category.get_ref(), Category::NAMES),
                 )
             })?;
             if def.name.trim().is_empty() || def.owner.trim().is_empty() {
-                return Err(RuleError::invalid(
-                    &file.name,
-                    def_line,
-                    "a tracker needs a non-empty name and owner",
-                ));
+                return Err(RuleError::invalid(&file.name, def_line, "a tracker needs a non-empty name and owner"));
             }
             if def.hosts.is_empty() && def.urls.is_empty() && def.paths.is_empty() {
                 return Err(RuleError::invalid(
@@ -166,8 +157,7 @@ impl TrackerDb {
             });
             for host in &def.hosts {
                 let at = line(host.span());
-                let h = check_host(host.get_ref())
-                    .map_err(|m| RuleError::invalid(&file.name, at, m))?;
+                let h = check_host(host.get_ref()).map_err(|m| RuleError::invalid(&file.name, at, m))?;
                 let rule = RuleRef::new(&source, at, h);
                 self.hosts.insert(h.into(), HostRule { tracker: idx, rule });
             }
@@ -178,16 +168,11 @@ impl TrackerDb {
                     Some(i) => (&text[..i], &text[i..]),
                     None => (text, "/"),
                 };
-                let host = check_host(host).map_err(|m| {
-                    RuleError::invalid(&file.name, at, format!("in url pattern {text:?}: {m}"))
-                })?;
+                let host = check_host(host)
+                    .map_err(|m| RuleError::invalid(&file.name, at, format!("in url pattern {text:?}: {m}")))?;
                 let rule = RuleRef::new(&source, at, text);
                 let glob = Glob::new(path, true);
-                self.urls.entry(host.into()).or_default().push(PatternRule {
-                    glob,
-                    tracker: idx,
-                    rule,
-                });
+                self.urls.entry(host.into()).or_default().push(PatternRule { glob, tracker: idx, rule });
             }
             for path in &def.paths {
                 let at = line(path.span());
@@ -196,17 +181,11 @@ impl TrackerDb {
                     return Err(RuleError::invalid(
                         &file.name,
                         at,
-                        format!(
-                            "path pattern {text:?} must start with '/' and hold at least 4 literal characters"
-                        ),
+                        format!("path pattern {text:?} must start with '/' and hold at least 4 literal characters"),
                     ));
                 }
                 let rule = RuleRef::new(&source, at, text);
-                self.paths.push(PatternRule {
-                    glob: Glob::new(text, false),
-                    tracker: idx,
-                    rule,
-                });
+                self.paths.push(PatternRule { glob: Glob::new(text, false), tracker: idx, rule });
             }
         }
         self.path_prefilter = None;
@@ -215,15 +194,8 @@ impl TrackerDb {
 
     /// Builds the path prefilter once all files are in.
     pub fn finish(&mut self) {
-        let needles: Vec<&[u8]> = self
-            .paths
-            .iter()
-            .map(|p| p.glob.longest_literal())
-            .collect();
-        self.path_prefilter = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .build(needles)
-            .ok();
+        let needles: Vec<&[u8]> = self.paths.iter().map(|p| p.glob.longest_literal()).collect();
+        self.path_prefilter = AhoCorasick::builder().match_kind(aho_corasick::MatchKind::Standard).build(needles).ok();
     }
 
     pub fn len(&self) -> usize {
@@ -289,11 +261,7 @@ impl TrackerDb {
     }
 
     fn hit<'a>(&'a self, r: &'a PatternRule, via: MatchVia) -> TrackerMatch<'a> {
-        TrackerMatch {
-            tracker: &self.trackers[r.tracker as usize],
-            rule: &r.rule,
-            via,
-        }
+        TrackerMatch { tracker: &self.trackers[r.tracker as usize], rule: &r.rule, via }
     }
 }
 
@@ -302,10 +270,7 @@ pub fn host_suffixes(host: &str) -> impl Iterator<Item = &str> {
     let mut next = Some(host);
     std::iter::from_fn(move || {
         let cur = next?;
-        next = cur
-            .find('.')
-            .map(|i| &cur[i + 1..])
-            .filter(|s| !s.is_empty());
+        next = cur.find('.').map(|i| &cur[i + 1..]).filter(|s| !s.is_empty());
         Some(cur)
     })
 }
@@ -316,13 +281,9 @@ fn check_host(host: &str) -> Result<&str, String> {
         return Err("empty host".into());
     }
     if h.contains("://") || h.contains('/') || h.contains(':') {
-        return Err(format!(
-            "{h:?} must be a bare host name, without scheme, port or path"
-        ));
+        return Err(format!("{h:?} must be a bare host name, without scheme, port or path"));
     }
-    if h.bytes()
-        .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace())
-    {
+    if h.bytes().any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace()) {
         return Err(format!("{h:?} must be lowercase with no spaces"));
     }
     if !h.contains('.') {
@@ -338,11 +299,7 @@ mod tests {
 
     fn db(text: &str) -> Result<TrackerDb, RuleError> {
         let mut db = TrackerDb::default();
-        db.add_file(&RuleFile {
-            name: "t.toml".into(),
-            kind: RuleKind::Trackers,
-            text: text.into(),
-        })?;
+        db.add_file(&RuleFile { name: "t.toml".into(), kind: RuleKind::Trackers, text: text.into() })?;
         db.finish();
         Ok(db)
     }
@@ -370,16 +327,9 @@ paths = ["/__utm.gif"]
     #[test]
     fn url_and_path_patterns() {
         let db = db(SAMPLE).unwrap();
-        assert_eq!(
-            db.match_url("www.example.org", "/pixel/a1.gif?x")
-                .unwrap()
-                .via,
-            MatchVia::Url
-        );
+        assert_eq!(db.match_url("www.example.org", "/pixel/a1.gif?x").unwrap().via, MatchVia::Url);
         assert!(db.match_url("www.example.org", "/img/a1.gif").is_none());
-        let m = db
-            .match_url("anything.net", "/x/__utm.gif?utmac=1")
-            .unwrap();
+        let m = db.match_url("anything.net", "/x/__utm.gif?utmac=1").unwrap();
         assert_eq!(m.via, MatchVia::Path);
         assert_eq!(m.rule.line(), 8);
     }

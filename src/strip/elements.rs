@@ -3,9 +3,7 @@
 use super::pixel::pixel_rule;
 use super::state::State;
 use crate::audit::{Action, AuditEvent, Party};
-use crate::policy::{
-    Decision, Reason, RequestKind, ResourceUrl, Verdict, classify, decode_amp, who_runs,
-};
+use crate::policy::{Decision, Reason, RequestKind, ResourceUrl, Verdict, classify, decode_amp, who_runs};
 use crate::rules::{Category, RuleRef};
 use lol_html::send::Element;
 
@@ -49,19 +47,10 @@ impl State {
                 self.keep(tag, attr, &res, third, Reason::Allowed, Some(rule), offset);
                 return false;
             }
-            Decision::Pass if pixel && third => {
-                pixel_rule(&self.rules.pixels, el, &res.path).map(|rule| {
-                    let (name, owner, category) =
-                        who_runs(&self.rules, &res.host, Category::Analytics);
-                    Verdict {
-                        name,
-                        owner,
-                        category,
-                        rule: rule.clone(),
-                        reason: Reason::Pixel,
-                    }
-                })
-            }
+            Decision::Pass if pixel && third => pixel_rule(&self.rules.pixels, el, &res.path).map(|rule| {
+                let (name, owner, category) = who_runs(&self.rules, &res.host, Category::Analytics);
+                Verdict { name, owner, category, rule: rule.clone(), reason: Reason::Pixel }
+            }),
             Decision::Pass => None,
         };
         let Some(v) = verdict else {
@@ -75,12 +64,7 @@ impl State {
         ev.party = if third { Party::Third } else { Party::First };
         ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
         ev.host = Some(res.host.into_owned());
-        ev.detail = rel.map(|r| {
-            format!(
-                "rel={}",
-                r.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
-            )
-        });
+        ev.detail = rel.map(|r| format!("rel={}", r.split_ascii_whitespace().collect::<Vec<_>>().join(" ")));
         self.record(ev, offset);
         true
     }
@@ -109,10 +93,7 @@ impl State {
     }
 
     pub(crate) fn on_input(&mut self, el: &mut Element<'_, '_>) {
-        if el
-            .get_attribute("type")
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("image"))
-        {
+        if el.get_attribute("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) {
             self.check_element(el, "input", "src", RequestKind::Image, true);
         }
     }
@@ -146,20 +127,10 @@ impl State {
             el.remove_attribute("ping");
         }
         let rule = RuleRef::builtin("hyperlink auditing: the ping attribute is always removed");
-        let mut ev = AuditEvent::plain(
-            Action::RemoveAttribute,
-            tag,
-            "ping",
-            Reason::Ping,
-            Some(rule),
-        );
+        let mut ev = AuditEvent::plain(Action::RemoveAttribute, tag, "ping", Reason::Ping, Some(rule));
         let first = ping.split_ascii_whitespace().next().unwrap_or("");
         if let Some(res) = self.page.resolve(first) {
-            ev.party = if self.page.is_third_party(&res.host) {
-                Party::Third
-            } else {
-                Party::First
-            };
+            ev.party = if self.page.is_third_party(&res.host) { Party::Third } else { Party::First };
             ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
             ev.host = Some(res.host.into_owned());
         }
@@ -187,10 +158,7 @@ impl State {
         let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
         let rule = cleaned.removed.first().map(|(_, r)| r.clone());
         let mut ev = AuditEvent::plain(Action::Clean, tag, attr, Reason::Param, rule);
-        if target
-            .as_deref()
-            .is_some_and(|h| self.page.is_third_party(h))
-        {
+        if target.as_deref().is_some_and(|h| self.page.is_third_party(h)) {
             ev.party = Party::Third;
         }
         ev.url = Some(decode_amp(&value).into_owned());

@@ -48,10 +48,7 @@ impl State {
 
     /// The end marker, in a nested stripper: only ours (right nonce) counts.
     pub(crate) fn on_sentinel(&mut self, el: &mut Element<'_, '_>) {
-        if el
-            .get_attribute(SENTINEL_ATTR)
-            .is_some_and(|v| v == format!("{:x}", self.nonce))
-        {
+        if el.get_attribute(SENTINEL_ATTR).is_some_and(|v| v == format!("{:x}", self.nonce)) {
             self.sentinel_seen = true;
             el.remove();
         }
@@ -84,11 +81,7 @@ impl State {
     fn judge_script(&mut self, h: &Hold, content: Range<usize>) -> Option<Edit> {
         let rules = self.rules.clone();
         let hit = rules.snippets.check(&self.out[content.clone()])?;
-        let action = if hit.stub.is_empty() {
-            Action::Remove
-        } else {
-            Action::Replace
-        };
+        let action = if hit.stub.is_empty() { Action::Remove } else { Action::Replace };
         // One event per company: GA's bootstrap and its commands in one script are one tracker.
         let mut owners_seen: Vec<&str> = Vec::new();
         for s in &hit.snippets {
@@ -96,13 +89,7 @@ impl State {
                 continue;
             }
             owners_seen.push(&s.tracker.owner);
-            let mut ev = AuditEvent::plain(
-                action,
-                "script",
-                "#text",
-                Reason::Snippet,
-                Some(s.rule.clone()),
-            );
+            let mut ev = AuditEvent::plain(action, "script", "#text", Reason::Snippet, Some(s.rule.clone()));
             ev.party = Party::First;
             ev.tracker = Some(s.tracker.name.to_string());
             ev.owner = Some(s.tracker.owner.to_string());
@@ -122,17 +109,14 @@ impl State {
         let bytes = &self.out[content.clone()];
         memchr::memchr(b'<', bytes)?;
         // Foreign content (svg, math) would change how the next block parses: use it once.
-        let foreign = [&b"<svg"[..], b"<math"]
-            .iter()
-            .any(|t| memchr::memmem::find(&bytes.to_ascii_lowercase(), t).is_some());
+        let foreign =
+            [&b"<svg"[..], b"<math"].iter().any(|t| memchr::memmem::find(&bytes.to_ascii_lowercase(), t).is_some());
         if foreign {
             self.noscripts = None;
         }
         let line = self.line_base + self.lines.line_at(h.offset + h.start_len);
         let (rules, page, opts) = (self.rules.clone(), self.page.clone(), self.opts.clone());
-        let aux = self
-            .noscripts
-            .get_or_insert_with(|| Box::new(Stripper::build(rules, page, opts, true)));
+        let aux = self.noscripts.get_or_insert_with(|| Box::new(Stripper::build(rules, page, opts, true)));
         let (first_line, nonce) = {
             let st = lock(&aux.shared);
             (st.lines.line_at(st.lines.fed()), st.nonce)
@@ -141,8 +125,7 @@ impl State {
         let marker = format!("<wbr {SENTINEL_ATTR}=\"{nonce:x}\">");
         body.extend_from_slice(&aux.write(marker.as_bytes()));
         let events = aux.take_events();
-        let clean =
-            std::mem::take(&mut lock(&aux.shared).sentinel_seen) && aux.bailed_out.is_none();
+        let clean = std::mem::take(&mut lock(&aux.shared).sentinel_seen) && aux.bailed_out.is_none();
         if !clean || foreign {
             self.noscripts = None;
         }
@@ -161,13 +144,7 @@ impl State {
 /// Bytes of `State::out` to replace, and what to put there.
 type Edit = (Range<usize>, Vec<u8>);
 
-fn begin_hold(
-    st: &mut State,
-    el: &mut Element<'_, '_>,
-    shared: &Shared,
-    kind: HoldKind,
-    cap: usize,
-) {
+fn begin_hold(st: &mut State, el: &mut Element<'_, '_>, shared: &Shared, kind: HoldKind, cap: usize) {
     let loc = el.source_location().bytes();
     let Some(handlers) = el.end_tag_handlers() else {
         return;
@@ -177,13 +154,7 @@ fn begin_hold(
         lock(&at_end).finish_hold(end);
         Ok(())
     }));
-    st.hold = Some(Hold {
-        kind,
-        start: st.out.len(),
-        start_len: loc.len(),
-        offset: loc.start,
-        cap,
-    });
+    st.hold = Some(Hold { kind, start: st.out.len(), start_len: loc.len(), offset: loc.start, cap });
 }
 
 /// Script types a browser runs (JSON, templates and the like are data, never snippets).

@@ -26,30 +26,17 @@ pub(crate) struct LineIndex {
 
 impl LineIndex {
     pub fn new() -> LineIndex {
-        LineIndex {
-            chunks: VecDeque::new(),
-            kept: 0,
-            fed: 0,
-            lines: 0,
-        }
+        LineIndex { chunks: VecDeque::new(), kept: 0, fed: 0, lines: 0 }
     }
 
     pub fn feed(&mut self, bytes: Bytes) {
         let n = bytes.len();
         let newlines = bytecount::count(&bytes, b'\n');
-        self.chunks.push_back(Chunk {
-            start: self.fed,
-            lines_before: self.lines,
-            bytes,
-        });
+        self.chunks.push_back(Chunk { start: self.fed, lines_before: self.lines, bytes });
         self.fed += n;
         self.lines += newlines;
         self.kept += n;
-        while self
-            .chunks
-            .front()
-            .is_some_and(|c| self.kept - c.bytes.len() >= KEEP)
-        {
+        while self.chunks.front().is_some_and(|c| self.kept - c.bytes.len() >= KEEP) {
             if let Some(c) = self.chunks.pop_front() {
                 self.kept -= c.bytes.len();
             }
@@ -100,15 +87,7 @@ mod tests {
 
     #[test]
     fn lines_past_the_window() {
-        let text: Vec<u8> = (0..300_000)
-            .map(|i| {
-                if i % 10 == 9 || i % 97 == 0 {
-                    b'\n'
-                } else {
-                    b'x'
-                }
-            })
-            .collect();
+        let text: Vec<u8> = (0..300_000).map(|i| if i % 10 == 9 || i % 97 == 0 { b'\n' } else { b'x' }).collect();
         for chunk in [1, 63, 64, 777, 65536] {
             check(&text, chunk, &[299_999, 300_000, 250_000, 240_001, 236_000]);
         }

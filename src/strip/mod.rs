@@ -91,14 +91,8 @@ impl Stripper {
     }
 
     /// `nested`: this stripper strips the content of a `<noscript>` block.
-    pub(crate) fn build(
-        rules: Arc<Rules>,
-        page: PageContext,
-        opts: StripOptions,
-        nested: bool,
-    ) -> Stripper {
-        let encoding = AsciiCompatibleEncoding::new(opts.encoding)
-            .unwrap_or_else(AsciiCompatibleEncoding::utf_8);
+    pub(crate) fn build(rules: Arc<Rules>, page: PageContext, opts: StripOptions, nested: bool) -> Stripper {
+        let encoding = AsciiCompatibleEncoding::new(opts.encoding).unwrap_or_else(AsciiCompatibleEncoding::utf_8);
         let memory = MemorySettings::new()
             .with_max_allowed_memory_usage(opts.memory_limit)
             .with_graceful_bail_out_on_memory_limit_exceeded(true);
@@ -116,89 +110,58 @@ impl Stripper {
                 continue;
             }
             let st = shared.clone();
-            let handler =
-                move |el: &mut lol_html::send::Element<'_, '_>| -> lol_html::HandlerResult {
-                    let mut s = lock(&st);
-                    match target {
-                        Target::Base => {
-                            if let Some(href) = el.get_attribute("href") {
-                                s.page.set_base(&href);
-                                s.noscripts = None; // it resolves against the page it was made for
-                            }
+            let handler = move |el: &mut lol_html::send::Element<'_, '_>| -> lol_html::HandlerResult {
+                let mut s = lock(&st);
+                match target {
+                    Target::Base => {
+                        if let Some(href) = el.get_attribute("href") {
+                            s.page.set_base(&href);
+                            s.noscripts = None; // it resolves against the page it was made for
                         }
-                        Target::Image => {
-                            s.check_element(
-                                el,
-                                "img",
-                                "src",
-                                crate::policy::RequestKind::Image,
-                                true,
-                            );
-                        }
-                        Target::InputImage => s.on_input(el),
-                        Target::Script => s.on_script(el, &st),
-                        Target::Frame => {
-                            let tag = el.tag_name();
-                            s.check_element(
-                                el,
-                                &tag,
-                                "src",
-                                crate::policy::RequestKind::Subdocument,
-                                false,
-                            );
-                        }
-                        Target::Embed => {
-                            s.check_element(
-                                el,
-                                "embed",
-                                "src",
-                                crate::policy::RequestKind::Object,
-                                false,
-                            );
-                        }
-                        Target::Object => {
-                            s.check_element(
-                                el,
-                                "object",
-                                "data",
-                                crate::policy::RequestKind::Object,
-                                false,
-                            );
-                        }
-                        Target::Link => s.on_link(el),
-                        Target::Noscript => s.on_noscript(el, &st),
-                        Target::Ping => {
-                            let tag = el.tag_name();
-                            s.on_ping(el, &tag);
-                        }
-                        Target::LinkParams => {
-                            let tag = el.tag_name();
-                            s.on_params(el, &tag, "href");
-                        }
-                        Target::FormParams => s.on_params(el, "form", "action"),
                     }
-                    Ok(())
-                };
+                    Target::Image => {
+                        s.check_element(el, "img", "src", crate::policy::RequestKind::Image, true);
+                    }
+                    Target::InputImage => s.on_input(el),
+                    Target::Script => s.on_script(el, &st),
+                    Target::Frame => {
+                        let tag = el.tag_name();
+                        s.check_element(el, &tag, "src", crate::policy::RequestKind::Subdocument, false);
+                    }
+                    Target::Embed => {
+                        s.check_element(el, "embed", "src", crate::policy::RequestKind::Object, false);
+                    }
+                    Target::Object => {
+                        s.check_element(el, "object", "data", crate::policy::RequestKind::Object, false);
+                    }
+                    Target::Link => s.on_link(el),
+                    Target::Noscript => s.on_noscript(el, &st),
+                    Target::Ping => {
+                        let tag = el.tag_name();
+                        s.on_ping(el, &tag);
+                    }
+                    Target::LinkParams => {
+                        let tag = el.tag_name();
+                        s.on_params(el, &tag, "href");
+                    }
+                    Target::FormParams => s.on_params(el, "form", "action"),
+                }
+                Ok(())
+            };
             let handlers = ElementContentHandlers::default().element(handler);
             settings = settings.append_element_content_handler((Cow::Borrowed(selector), handlers));
         }
         if nested {
             let st = shared.clone();
-            let handler =
-                move |el: &mut lol_html::send::Element<'_, '_>| -> lol_html::HandlerResult {
-                    lock(&st).on_sentinel(el);
-                    Ok(())
-                };
+            let handler = move |el: &mut lol_html::send::Element<'_, '_>| -> lol_html::HandlerResult {
+                lock(&st).on_sentinel(el);
+                Ok(())
+            };
             let handlers = ElementContentHandlers::default().element(handler);
-            settings = settings
-                .append_element_content_handler((Cow::Borrowed(selectors::sentinel()), handlers));
+            settings = settings.append_element_content_handler((Cow::Borrowed(selectors::sentinel()), handlers));
         }
         let rewriter = HtmlRewriter::new(settings, Sink(shared.clone()));
-        Stripper {
-            rewriter: Some(rewriter),
-            shared,
-            bailed_out: None,
-        }
+        Stripper { rewriter: Some(rewriter), shared, bailed_out: None }
     }
 
     /// Feeds the next chunk of the page; returns the output it completed (possibly empty).
@@ -257,12 +220,7 @@ impl Stripper {
 }
 
 /// Strips a whole page held in memory (tests, small inputs).
-pub fn strip_bytes(
-    rules: Arc<Rules>,
-    page: PageContext,
-    opts: StripOptions,
-    input: &[u8],
-) -> (Vec<u8>, StripOutput) {
+pub fn strip_bytes(rules: Arc<Rules>, page: PageContext, opts: StripOptions, input: &[u8]) -> (Vec<u8>, StripOutput) {
     let mut s = Stripper::new(rules, page, opts);
     let mut out = s.write(input).to_vec();
     let done = s.finish();

@@ -5,11 +5,7 @@ use lol_html::send::Element;
 
 /// The pixel rule this image trips, if any. The caller has already checked that it is
 /// third-party and that no host rule names it.
-pub(crate) fn pixel_rule<'r>(
-    rules: &'r PixelRules,
-    el: &Element<'_, '_>,
-    path: &str,
-) -> Option<&'r RuleRef> {
+pub(crate) fn pixel_rule<'r>(rules: &'r PixelRules, el: &Element<'_, '_>, path: &str) -> Option<&'r RuleRef> {
     if rules.max_size == 0 && rules.hidden_styles.is_empty() {
         return None;
     }
@@ -29,21 +25,10 @@ pub(crate) fn pixel_rule<'r>(
     }
     let style = el
         .get_attribute("style")
-        .map(|s| {
-            s.chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_ascii_lowercase()
-        })
+        .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase())
         .unwrap_or_default();
-    let width = el
-        .get_attribute("width")
-        .and_then(|v| px(&v))
-        .or_else(|| style_px(&style, "width:"));
-    let height = el
-        .get_attribute("height")
-        .and_then(|v| px(&v))
-        .or_else(|| style_px(&style, "height:"));
+    let width = el.get_attribute("width").and_then(|v| px(&v)).or_else(|| style_px(&style, "width:"));
+    let height = el.get_attribute("height").and_then(|v| px(&v)).or_else(|| style_px(&style, "height:"));
     if let (Some(w), Some(h)) = (width, height)
         && w <= rules.max_size
         && h <= rules.max_size
@@ -94,10 +79,7 @@ mod tests {
         assert_eq!(px("1.0"), Some(1));
         assert_eq!(px("100%"), None);
         assert_eq!(px("1em"), None);
-        assert_eq!(
-            style_px("display:none;width:1px;height:1px", "width:"),
-            Some(1)
-        );
+        assert_eq!(style_px("display:none;width:1px;height:1px", "width:"), Some(1));
         assert_eq!(style_px("max-width:1px", "width:"), None);
         assert_eq!(style_px("width:1px!important", "width:"), Some(1));
     }

@@ -29,13 +29,7 @@ pub(crate) fn compiled() -> &'static [(Selector, Target)] {
     COMPILED.get_or_init(|| {
         SELECTORS
             .iter()
-            .map(|&(s, t)| {
-                (
-                    s.parse()
-                        .unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}")),
-                    t,
-                )
-            })
+            .map(|&(s, t)| (s.parse().unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}")), t))
             .collect()
     })
 }
@@ -59,10 +53,7 @@ pub enum Target {
 impl Target {
     /// What matters inside `<noscript>` (its content never runs, nor its scripts and bases).
     pub fn in_noscript(self) -> bool {
-        !matches!(
-            self,
-            Target::Base | Target::Script | Target::Noscript | Target::FormParams
-        )
+        !matches!(self, Target::Base | Target::Script | Target::Noscript | Target::FormParams)
     }
 }
 
@@ -71,7 +62,6 @@ pub(crate) fn sentinel() -> &'static Selector {
     static SENTINEL: OnceLock<Selector> = OnceLock::new();
     SENTINEL.get_or_init(|| {
         let s = format!("wbr[{}]", super::inline::SENTINEL_ATTR);
-        s.parse()
-            .unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}"))
+        s.parse().unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}"))
     })
 }

@@ -97,10 +97,7 @@ impl State {
             nested,
             noscripts: None,
             sentinel_seen: false,
-            nonce: std::hash::BuildHasher::hash_one(
-                &std::collections::hash_map::RandomState::new(),
-                0u8,
-            ),
+            nonce: std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8),
         }
     }
 

@@ -17,11 +17,7 @@ pub struct Pins(Arc<HashMap<String, IpAddr>>);
 
 impl Pins {
     pub fn new(pins: impl IntoIterator<Item = (String, IpAddr)>) -> Pins {
-        Pins(Arc::new(
-            pins.into_iter()
-                .map(|(h, a)| (h.to_ascii_lowercase(), a))
-                .collect(),
-        ))
+        Pins(Arc::new(pins.into_iter().map(|(h, a)| (h.to_ascii_lowercase(), a)).collect()))
     }
 
     pub fn get(&self, host: &str) -> Option<IpAddr> {
@@ -55,10 +51,7 @@ pub struct Resolver {
 
 impl Resolver {
     pub fn new(pins: Pins) -> Resolver {
-        Resolver {
-            pins,
-            gai: GaiResolver::new(),
-        }
+        Resolver { pins, gai: GaiResolver::new() }
     }
 }
 
@@ -76,9 +69,7 @@ impl tower_service::Service<Name> for Resolver {
     fn call(&mut self, name: Name) -> Self::Future {
         if let Some(ip) = self.pins.get(name.as_str()) {
             // Port 0: the connector puts the URL's port in.
-            return Box::pin(std::future::ready(Ok(
-                vec![SocketAddr::new(ip, 0)].into_iter()
-            )));
+            return Box::pin(std::future::ready(Ok(vec![SocketAddr::new(ip, 0)].into_iter())));
         }
         let fut = self.gai.call(name);
         Box::pin(async move { Ok(fut.await?.collect::<Vec<_>>().into_iter()) })
@@ -92,10 +83,7 @@ mod tests {
     #[test]
     fn pins() {
         let (h, ip) = parse_pin("News.Test=127.0.0.1").unwrap();
-        assert_eq!(
-            (h.as_str(), ip.to_string().as_str()),
-            ("News.Test", "127.0.0.1")
-        );
+        assert_eq!((h.as_str(), ip.to_string().as_str()), ("News.Test", "127.0.0.1"));
         assert_eq!(parse_pin("x.test=[::1]").unwrap().1.to_string(), "::1");
         assert!(parse_pin("x.test").is_err());
         assert!(parse_pin("x.test=not-an-ip").is_err());

@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub fn root_store(extra: &[PathBuf], system: bool) -> Result<RootCertStore, UpstreamError> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     if system {
         // Unreadable system certificates are skipped: the built-in roots still apply.
         let native = rustls_native_certs::load_native_certs();
@@ -19,10 +17,7 @@ pub fn root_store(extra: &[PathBuf], system: bool) -> Result<RootCertStore, Upst
     }
     for path in extra {
         for cert in read_pem_certs(path)? {
-            roots.add(cert).map_err(|e| UpstreamError::BadRoot {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+            roots.add(cert).map_err(|e| UpstreamError::BadRoot { path: path.clone(), reason: e.to_string() })?;
         }
     }
     Ok(roots)
@@ -30,17 +25,10 @@ pub fn root_store(extra: &[PathBuf], system: bool) -> Result<RootCertStore, Upst
 
 /// Every certificate in a PEM file; an error if there is none.
 pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UpstreamError> {
-    let pem = std::fs::read(path).map_err(|source| UpstreamError::ReadRoot {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem)
-        .filter_map(Result::ok)
-        .collect();
+    let pem = std::fs::read(path).map_err(|source| UpstreamError::ReadRoot { path: path.to_path_buf(), source })?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok).collect();
     if certs.is_empty() {
-        return Err(UpstreamError::NoCertificate {
-            path: path.to_path_buf(),
-        });
+        return Err(UpstreamError::NoCertificate { path: path.to_path_buf() });
     }
     Ok(certs)
 }

@@ -5,38 +5,20 @@ use trackstrip::strip::StripOptions;
 
 const FIXTURES: &[(&str, &str)] = &[
     ("corpus/seed.html", "https://apnews.com/article"),
-    (
-        "corpus/sh-thehill.com-156770d6.html",
-        "https://thehill.com/homenews/news/471033",
-    ),
-    (
-        "corpus/sh-polygraph.info-1ee91d1f.html",
-        "https://www.polygraph.info/a/30279001.html",
-    ),
-    (
-        "corpus/pl-www.latimes.com--old.html",
-        "http://articles.latimes.com/2009/oct/14/business/fi-bigtvs14",
-    ),
+    ("corpus/sh-thehill.com-156770d6.html", "https://thehill.com/homenews/news/471033"),
+    ("corpus/sh-polygraph.info-1ee91d1f.html", "https://www.polygraph.info/a/30279001.html"),
+    ("corpus/pl-www.latimes.com--old.html", "http://articles.latimes.com/2009/oct/14/business/fi-bigtvs14"),
 ];
 
 fn summary(done: &trackstrip::strip::StripOutput) -> Vec<(String, usize, Option<String>)> {
-    done.events
-        .iter()
-        .map(|e| (e.action.as_str().to_string(), e.line, e.url.clone()))
-        .collect()
+    done.events.iter().map(|e| (e.action.as_str().to_string(), e.line, e.url.clone())).collect()
 }
 
 #[test]
 fn same_output_and_events_at_any_chunking() {
     for (name, url) in FIXTURES {
         let input = read_fixture(name);
-        let (whole, done) = strip_chunked(
-            bundled(),
-            url,
-            StripOptions::default(),
-            &input,
-            &[usize::MAX],
-        );
+        let (whole, done) = strip_chunked(bundled(), url, StripOptions::default(), &input, &[usize::MAX]);
         assert!(whole.len() < input.len(), "{name}: something was stripped");
         let want = summary(&done);
         let (bytes1, done1) = strip_chunked(bundled(), url, StripOptions::default(), &input, &[1]);
@@ -44,17 +26,10 @@ fn same_output_and_events_at_any_chunking() {
         assert_eq!(summary(&done1), want, "{name}: 1-byte chunk events");
         let mut rng = Rng::new(name.len() as u64);
         for round in 0..12 {
-            let sizes: Vec<usize> = (0..64)
-                .map(|_| 1 + rng.below(if round % 2 == 0 { 17 } else { 9000 }))
-                .collect();
-            let (out, done) =
-                strip_chunked(bundled(), url, StripOptions::default(), &input, &sizes);
+            let sizes: Vec<usize> = (0..64).map(|_| 1 + rng.below(if round % 2 == 0 { 17 } else { 9000 })).collect();
+            let (out, done) = strip_chunked(bundled(), url, StripOptions::default(), &input, &sizes);
             assert!(out == whole, "{name}: chunk sizes {sizes:?} differ");
-            assert_eq!(
-                summary(&done),
-                want,
-                "{name}: events at chunk sizes {sizes:?}"
-            );
+            assert_eq!(summary(&done), want, "{name}: events at chunk sizes {sizes:?}");
         }
     }
 }
@@ -70,10 +45,7 @@ fn untouched_page_is_identical_at_any_chunking() {
     }
     for sizes in sizes_list {
         let (out, done) = strip_chunked(bundled(), url, StripOptions::default(), &input, &sizes);
-        assert!(
-            out == input,
-            "chunk sizes {sizes:?}: output differs from input"
-        );
+        assert!(out == input, "chunk sizes {sizes:?}: output differs from input");
         assert!(done.events.is_empty(), "{:?}", done.events);
     }
 }

@@ -35,24 +35,11 @@ fn strip_file_and_stdin() {
     let o = run(&["strip", "--url", "https://apnews.com/article", &seed()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let page = stdout(&o);
-    assert!(
-        !page.contains("scorecardresearch") && page.contains("Kerry"),
-        "{page}"
-    );
+    assert!(!page.contains("scorecardresearch") && page.contains("Kerry"), "{page}");
 
-    let mut child = bin()
-        .args(["strip", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = bin().args(["strip", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
     let input = std::fs::read(seed()).expect("seed");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&input)
-        .expect("write");
+    child.stdin.take().expect("stdin").write_all(&input).expect("write");
     let o = child.wait_with_output().expect("wait");
     assert!(o.status.success());
     assert_eq!(stdout(&o), page, "stdin and file give the same page");
@@ -62,26 +49,13 @@ fn strip_file_and_stdin() {
 fn strip_writes_events_with_their_rule() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
-    let o = run(&[
-        "strip",
-        "--url",
-        "https://apnews.com/a",
-        "--events",
-        events.to_str().unwrap(),
-        &seed(),
-    ]);
+    let o = run(&["strip", "--url", "https://apnews.com/a", "--events", events.to_str().unwrap(), &seed()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&events).expect("events file");
-    let first: serde_json::Value =
-        serde_json::from_str(text.lines().next().expect("one event")).expect("json");
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().expect("one event")).expect("json");
     assert_eq!(first["owner"], "comScore");
     assert_eq!(first["line"], 8);
-    assert!(
-        first["rule"]["location"]
-            .as_str()
-            .unwrap()
-            .starts_with("rules/trackers.toml:")
-    );
+    assert!(first["rule"]["location"].as_str().unwrap().starts_with("rules/trackers.toml:"));
 }
 
 #[test]
@@ -114,29 +88,22 @@ fn strip_with_a_rules_dir_and_a_list() {
 fn bad_inputs_are_clear_errors() {
     let o = run(&["strip", "/no/such/page.html"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("cannot open /no/such/page.html"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("cannot open /no/such/page.html"), "{}", stderr(&o));
 
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("trackers.toml"), "format = 1\n[[tracker]]\nname = \"x\"\nowner = \"y\"\ncategory = \"spying\"\nhosts = [\"a.example\"]\n").expect("write");
+    std::fs::write(
+        dir.path().join("trackers.toml"),
+        "format = 1\n[[tracker]]\nname = \"x\"\nowner = \"y\"\ncategory = \"spying\"\nhosts = [\"a.example\"]\n",
+    )
+    .expect("write");
     let o = run(&["strip", "--rules", dir.path().to_str().unwrap(), &seed()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(
-        err.contains("trackers.toml:5: unknown category \"spying\""),
-        "{err}"
-    );
+    assert!(err.contains("trackers.toml:5: unknown category \"spying\""), "{err}");
 
     let o = run(&["strip", "--url", "ftp://x/", &seed()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("must be http or https"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("must be http or https"), "{}", stderr(&o));
 }
 
 #[test]
@@ -144,20 +111,10 @@ fn audit_formats_and_exit_codes() {
     let o = run(&["audit", "--url", "https://apnews.com/a", &seed()]);
     assert_eq!(o.status.code(), Some(1), "trackers found: {}", stderr(&o));
     let table = stdout(&o);
-    assert!(
-        table.contains("comScore — 1 tracker (analytics)"),
-        "{table}"
-    );
+    assert!(table.contains("comScore — 1 tracker (analytics)"), "{table}");
     assert!(table.contains("rules/trackers.toml:"), "{table}");
 
-    let o = run(&[
-        "audit",
-        "--format",
-        "json",
-        "--url",
-        "https://apnews.com/a",
-        &seed(),
-    ]);
+    let o = run(&["audit", "--format", "json", "--url", "https://apnews.com/a", &seed()]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
     assert_eq!(v["schema"], "trackstrip.audit/1");
@@ -168,32 +125,14 @@ fn audit_formats_and_exit_codes() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let html = dir.path().join("report.html");
-    let o = run(&[
-        "audit",
-        "--format",
-        "html",
-        "-o",
-        html.to_str().unwrap(),
-        "--url",
-        "https://apnews.com/a",
-        &seed(),
-    ]);
+    let o = run(&["audit", "--format", "html", "-o", html.to_str().unwrap(), "--url", "https://apnews.com/a", &seed()]);
     assert_eq!(o.status.code(), Some(1));
     let report = std::fs::read_to_string(&html).expect("html report");
-    assert!(
-        report.starts_with("<!DOCTYPE html>")
-            && report.contains("comScore")
-            && report.contains("<style>")
-    );
+    assert!(report.starts_with("<!DOCTYPE html>") && report.contains("comScore") && report.contains("<style>"));
     assert!(!report.contains("<script"), "self-contained and inert");
 
     let clean = fixture("corpus/pl-www.theatlantic.com.html");
-    let o = run(&[
-        "audit",
-        "--url",
-        "https://www.theatlantic.com/x",
-        clean.to_str().unwrap(),
-    ]);
+    let o = run(&["audit", "--url", "https://www.theatlantic.com/x", clean.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "no tracker: {}", stdout(&o));
 
     let o = run(&["audit", "/no/such/file.html"]);
@@ -204,11 +143,7 @@ fn audit_formats_and_exit_codes() {
 fn audit_url_follows_redirects_and_decodes_gzip() {
     let page = std::fs::read(fixture("corpus/seed.html")).expect("seed");
     let addr = serve_http(move |req| match req.uri().path() {
-        "/old" => Response::builder()
-            .status(301)
-            .header("location", "/article")
-            .body(Full::new(Bytes::new()))
-            .unwrap(),
+        "/old" => Response::builder().status(301).header("location", "/article").body(Full::new(Bytes::new())).unwrap(),
         "/article" => {
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             gz.write_all(&page).unwrap();
@@ -218,10 +153,7 @@ fn audit_url_follows_redirects_and_decodes_gzip() {
                 .body(Full::new(Bytes::from(gz.finish().unwrap())))
                 .unwrap()
         }
-        _ => Response::builder()
-            .status(404)
-            .body(Full::new(Bytes::new()))
-            .unwrap(),
+        _ => Response::builder().status(404).body(Full::new(Bytes::new())).unwrap(),
     });
     let o = run(&["audit", "--format", "json", &format!("http://{addr}/old")]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -236,17 +168,8 @@ fn audit_url_follows_redirects_and_decodes_gzip() {
 
 #[test]
 fn audit_url_with_nothing_listening() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let o = run(&[
-        "audit",
-        "--timeout",
-        "5",
-        &format!("http://127.0.0.1:{port}/"),
-    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let o = run(&["audit", "--timeout", "5", &format!("http://127.0.0.1:{port}/")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("request failed"), "{}", stderr(&o));
 }
@@ -259,33 +182,14 @@ fn rules_check_reports_file_and_line() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("snippets.toml");
-    std::fs::write(
-        &bad,
-        "[[snippet]]\nname = \"x\"\nowner = \"y\"\ncategory = \"analytics\"\nall = [\"ab\"]\n",
-    )
-    .expect("write");
+    std::fs::write(&bad, "[[snippet]]\nname = \"x\"\nowner = \"y\"\ncategory = \"analytics\"\nall = [\"ab\"]\n")
+        .expect("write");
     let list = dir.path().join("list.txt");
-    std::fs::write(
-        &list,
-        "! Title: t\n||ok.example^\n||bad.example^$unknown-option\n",
-    )
-    .expect("write");
-    let o = run(&[
-        "rules",
-        "check",
-        bad.to_str().unwrap(),
-        list.to_str().unwrap(),
-    ]);
+    std::fs::write(&list, "! Title: t\n||ok.example^\n||bad.example^$unknown-option\n").expect("write");
+    let o = run(&["rules", "check", bad.to_str().unwrap(), list.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(
-        err.contains("snippets.toml:1: error: signature \"ab\" is too short"),
-        "{err}"
-    );
+    assert!(err.contains("snippets.toml:1: error: signature \"ab\" is too short"), "{err}");
     assert!(err.contains("list.txt:3: warning: filter skipped"), "{err}");
-    assert!(
-        stdout(&o).contains("list.txt: ok (1 network filters"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("list.txt: ok (1 network filters"), "{}", stdout(&o));
 }

@@ -7,19 +7,9 @@ use trackstrip::strip::StripOptions;
 const URL: &str = "https://news.example/a";
 
 fn both_ways(input: &[u8]) -> (Vec<u8>, trackstrip::strip::StripOutput) {
-    let (whole, done) = strip_chunked(
-        bundled(),
-        URL,
-        StripOptions::default(),
-        input,
-        &[usize::MAX],
-    );
+    let (whole, done) = strip_chunked(bundled(), URL, StripOptions::default(), input, &[usize::MAX]);
     let (bytes1, _) = strip_chunked(bundled(), URL, StripOptions::default(), input, &[1]);
-    assert!(
-        whole == bytes1,
-        "1-byte chunks differ for {:?}",
-        String::from_utf8_lossy(&input[..input.len().min(80)])
-    );
+    assert!(whole == bytes1, "1-byte chunks differ for {:?}", String::from_utf8_lossy(&input[..input.len().min(80)]));
     (whole, done)
 }
 
@@ -47,16 +37,11 @@ fn unclosed_and_broken_markup() {
 fn nul_bytes_and_garbage() {
     let input = b"<p>a\0b</p><img src=\"https://b.scorecardresearch.com/p\0x\" width=1 height=1>\0<scr\0ipt>x</script>";
     let (out, _) = both_ways(input);
-    assert!(
-        out.starts_with(b"<p>a\0b</p>"),
-        "NUL bytes in text pass through"
-    );
+    assert!(out.starts_with(b"<p>a\0b</p>"), "NUL bytes in text pass through");
     let mut rng = Rng::new(42);
     for _ in 0..50 {
         const ALPHABET: &[u8] = b"<>/=\"' \0abcimgsrcpt\xff\xfe&;";
-        let junk: Vec<u8> = (0..2000)
-            .map(|_| ALPHABET[rng.below(ALPHABET.len())])
-            .collect();
+        let junk: Vec<u8> = (0..2000).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect();
         both_ways(&junk);
     }
 }
@@ -65,9 +50,7 @@ fn nul_bytes_and_garbage() {
 fn ten_megabyte_attribute_value() {
     let mut input = b"<p>before</p><img alt=\"".to_vec();
     input.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
-    input.extend_from_slice(
-        b"\" width=1 height=1 src=\"https://b.scorecardresearch.com/p\"><p>after</p>",
-    );
+    input.extend_from_slice(b"\" width=1 height=1 src=\"https://b.scorecardresearch.com/p\"><p>after</p>");
     let (out, done) = strip_chunked(bundled(), URL, StripOptions::default(), &input, &[65536]);
     assert_eq!(out, b"<p>before</p><p>after</p>");
     assert_eq!(done.events.len(), 1);
@@ -80,19 +63,11 @@ fn past_the_memory_limit_the_rest_passes_through_unchanged() {
     let mut input = first.to_vec();
     input.extend_from_slice(b"<p>ok</p><img alt=\"");
     input.extend(std::iter::repeat_n(b'x', 3 * 1024 * 1024));
-    input.extend_from_slice(
-        b"\"><img src=\"https://b.scorecardresearch.com/q\" width=1 height=1><p>end</p>",
-    );
-    let opts = StripOptions {
-        memory_limit: 1024 * 1024,
-        ..StripOptions::default()
-    };
+    input.extend_from_slice(b"\"><img src=\"https://b.scorecardresearch.com/q\" width=1 height=1><p>end</p>");
+    let opts = StripOptions { memory_limit: 1024 * 1024, ..StripOptions::default() };
     let (out, done) = strip_chunked(bundled(), URL, opts, &input, &[16 * 1024]);
     assert!(done.bailed_out.is_some(), "expected a bail-out");
-    assert!(
-        out == input[first.len()..],
-        "the pixel before the limit is stripped, nothing after it is lost"
-    );
+    assert!(out == input[first.len()..], "the pixel before the limit is stripped, nothing after it is lost");
 }
 
 #[test]
@@ -105,14 +80,9 @@ fn non_utf8_page_with_its_charset() {
     input.extend_from_slice(cyr);
     input.extend_from_slice(b"?utm_source=vk&amp;id=5\">");
     input.extend_from_slice(cyr);
-    input.extend_from_slice(
-        b"</a><img src=\"https://mc.yandex.ru/watch/1\" width=1 height=1></body></html>",
-    );
+    input.extend_from_slice(b"</a><img src=\"https://mc.yandex.ru/watch/1\" width=1 height=1></body></html>");
     let enc = encoding_rs::WINDOWS_1251;
-    let opts = StripOptions {
-        encoding: enc,
-        ..StripOptions::default()
-    };
+    let opts = StripOptions { encoding: enc, ..StripOptions::default() };
     let (out, done) = strip_chunked(Arc::clone(&bundled()), URL, opts, &input, &[5]);
     let mut want = b"<html><head><meta charset=\"windows-1251\"></head><body><p>".to_vec();
     want.extend_from_slice(cyr);
@@ -121,19 +91,13 @@ fn non_utf8_page_with_its_charset() {
     want.extend_from_slice(b"?id=5\">");
     want.extend_from_slice(cyr);
     want.extend_from_slice(b"</a></body></html>");
-    assert_eq!(
-        String::from_utf8_lossy(&out),
-        String::from_utf8_lossy(&want)
-    );
+    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
     assert_eq!(out, want);
     assert_eq!(done.events.len(), 2);
     // Detected from the <meta> when nobody says otherwise.
     assert_eq!(
         trackstrip::charset::detect(&input, None),
-        trackstrip::charset::Charset::Rewrite {
-            encoding: enc,
-            declared: false
-        }
+        trackstrip::charset::Charset::Rewrite { encoding: enc, declared: false }
     );
 }
 
@@ -145,10 +109,6 @@ fn unterminated_script_and_noscript_at_the_end() {
     ] {
         let input = format!("<p>x</p>{tail}");
         let (out, _) = both_ways(input.as_bytes());
-        assert_eq!(
-            out,
-            input.as_bytes(),
-            "an unterminated element passes through"
-        );
+        assert_eq!(out, input.as_bytes(), "an unterminated element passes through");
     }
 }

@@ -65,10 +65,7 @@ const CASES: &[Case] = &[
         name: "inline GA snippet replaced by a stub; application code calling ga() stays",
         html: "<script>(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r;i[r]=i[r]||function(){(i[r].q=i[r].q||[]).push(arguments)}})(window,document,'script','https://www.google-analytics.com/analytics.js','ga');ga('create','UA-1','auto');ga('send','pageview');</script><script>function onBuy(){ ga('send','event','buy'); render(); }</script>",
         gone: &["UA-1", "analytics.js"],
-        kept: &[
-            "trackstrip",
-            "function onBuy(){ ga('send','event','buy'); render(); }",
-        ],
+        kept: &["trackstrip", "function onBuy(){ ga('send','event','buy'); render(); }"],
         reasons: &[Reason::Snippet],
     },
     Case {
@@ -82,10 +79,7 @@ const CASES: &[Case] = &[
         name: "GTM noscript iframe and noscript pixels",
         html: r#"<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript><noscript><img src="/fallback.png" alt="menu"><img height="1" width="1" src="https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1"></noscript>"#,
         gone: &["ns.html", "facebook.com/tr"],
-        kept: &[
-            "<noscript></noscript>",
-            r#"<img src="/fallback.png" alt="menu">"#,
-        ],
+        kept: &["<noscript></noscript>", r#"<img src="/fallback.png" alt="menu">"#],
         reasons: &[Reason::Host, Reason::Url],
     },
     Case {
@@ -144,11 +138,7 @@ const CASES: &[Case] = &[
 ];
 
 fn page_url(case: &Case) -> &'static str {
-    if case.name.starts_with("a tracker host is first-party") {
-        "https://www.google-analytics.com/"
-    } else {
-        PAGE
-    }
+    if case.name.starts_with("a tracker host is first-party") { "https://www.google-analytics.com/" } else { PAGE }
 }
 
 #[test]
@@ -156,18 +146,10 @@ fn every_rule_kind() {
     for case in CASES {
         let (out, events) = strip(page_url(case), case.html);
         for g in case.gone {
-            assert!(
-                !out.contains(g),
-                "{}: {g:?} should be gone from\n{out}",
-                case.name
-            );
+            assert!(!out.contains(g), "{}: {g:?} should be gone from\n{out}", case.name);
         }
         for k in case.kept {
-            assert!(
-                out.contains(k),
-                "{}: {k:?} should be kept in\n{out}",
-                case.name
-            );
+            assert!(out.contains(k), "{}: {k:?} should be kept in\n{out}", case.name);
         }
         let reasons: Vec<Reason> = events.iter().map(|e| e.reason).collect();
         assert_eq!(reasons, case.reasons, "{}: events {events:#?}", case.name);
@@ -190,20 +172,14 @@ fn events_name_owner_category_rule_and_line() {
     assert_eq!(e.owner.as_deref(), Some("comScore"));
     assert_eq!(e.category.map(|c| c.as_str()), Some("analytics"));
     let rule = e.rule.as_ref().unwrap();
-    assert!(
-        rule.location().starts_with("rules/trackers.toml:"),
-        "{rule}"
-    );
+    assert!(rule.location().starts_with("rules/trackers.toml:"), "{rule}");
     assert_eq!(rule.text(), "scorecardresearch.com");
 }
 
 #[test]
 fn report_only_changes_nothing_but_reports_everything() {
     let html = CASES.iter().map(|c| c.html).collect::<String>();
-    let opts = StripOptions {
-        enforce: false,
-        ..StripOptions::default()
-    };
+    let opts = StripOptions { enforce: false, ..StripOptions::default() };
     let (out, done) = strip_chunked(bundled(), PAGE, opts, html.as_bytes(), &[usize::MAX]);
     assert_eq!(out, html.as_bytes());
     assert!(done.events.len() >= 20, "{} events", done.events.len());
@@ -213,17 +189,12 @@ fn report_only_changes_nothing_but_reports_everything() {
 
 #[test]
 fn abp_list_honours_third_party_and_resource_types() {
-    let rules = with_list(
-        "! Title: test list\n||adtrack.example^$third-party,image\n||www.google.com^$third-party\n",
-    );
+    let rules = with_list("! Title: test list\n||adtrack.example^$third-party,image\n||www.google.com^$third-party\n");
     let html = r#"<img src="https://adtrack.example/a.png"><script src="https://adtrack.example/lib.js"></script><script src="https://www.google.com/recaptcha/api.js"></script>"#;
     let (out, events) = strip_with(rules.clone(), PAGE, html);
     assert!(!out.contains("a.png"), "{out}");
     assert!(out.contains("lib.js"), "a script is not an image: {out}");
-    assert!(
-        out.contains("recaptcha"),
-        "the allowlist beats lists: {out}"
-    );
+    assert!(out.contains("recaptcha"), "the allowlist beats lists: {out}");
     let rule = events[0].rule.as_ref().unwrap();
     assert_eq!(rule.location(), "test-list.txt:2");
     assert_eq!(rule.text(), "||adtrack.example^$third-party,image");
@@ -236,9 +207,6 @@ fn snippet_stub_keeps_ga_callable() {
     let html = "<script>(function(i,s,o,g,r){i['GoogleAnalyticsObject']=r;i[r]=function(){}})(window,document,'script','x','ga');</script>";
     let (out, events) = strip(PAGE, html);
     assert_eq!(events[0].action, Action::Replace);
-    assert!(
-        out.starts_with("<script>") && out.ends_with("</script>"),
-        "{out}"
-    );
-    assert!(out.contains("w.ga=f"), "the stub defines ga(): {out}");
+    assert!(out.starts_with("<script>") && out.ends_with("</script>"), "{out}");
+    assert!(out.contains("w[n]=f") && out.contains("trackstrip"), "the stub defines ga(): {out}");
 }

@@ -15,9 +15,7 @@ use trackstrip::strip::{StripOptions, StripOutput, Stripper};
 
 pub fn bundled() -> Arc<Rules> {
     static RULES: OnceLock<Arc<Rules>> = OnceLock::new();
-    RULES
-        .get_or_init(|| Arc::new(Rules::bundled().expect("bundled rules load")))
-        .clone()
+    RULES.get_or_init(|| Arc::new(Rules::bundled().expect("bundled rules load"))).clone()
 }
 
 /// The bundled rules plus an ABP list given as text.
@@ -60,13 +58,7 @@ pub fn strip(url: &str, html: &str) -> (String, Vec<AuditEvent>) {
 }
 
 pub fn strip_with(rules: Arc<Rules>, url: &str, html: &str) -> (String, Vec<AuditEvent>) {
-    let (out, done) = strip_chunked(
-        rules,
-        url,
-        StripOptions::default(),
-        html.as_bytes(),
-        &[usize::MAX],
-    );
+    let (out, done) = strip_chunked(rules, url, StripOptions::default(), html.as_bytes(), &[usize::MAX]);
     (String::from_utf8(out).expect("utf-8 output"), done.events)
 }
 
@@ -91,9 +83,7 @@ impl Rng {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 pub fn read_fixture(name: &str) -> Vec<u8> {
@@ -103,18 +93,13 @@ pub fn read_fixture(name: &str) -> Vec<u8> {
 type Handler = Arc<dyn Fn(Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync>;
 
 /// Serves `handler` over HTTP/1.1 on 127.0.0.1 (an ephemeral port) from a background thread.
-pub fn serve_http(
-    handler: impl Fn(Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
-) -> SocketAddr {
+pub fn serve_http(handler: impl Fn(Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static) -> SocketAddr {
     let handler: Handler = Arc::new(handler);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     listener.set_nonblocking(true).expect("nonblocking");
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
             loop {
@@ -128,9 +113,7 @@ pub fn serve_http(
                         async move { Ok::<_, std::convert::Infallible>(h(req)) }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(io, svc)
-                        .await;
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
                 });
             }
         });
