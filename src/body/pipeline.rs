@@ -216,7 +216,7 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
         }
     };
     let opts =
-        StripOptions { enforce: spec.enforce, encoding, follow_meta_charset: !declared, ..StripOptions::default() };
+        StripOptions { enforce: spec.enforce, encoding, follow_meta_charset: !declared, track_lines: false, ..StripOptions::default() };
     let mut stripper = Stripper::new(spec.rules.clone(), spec.page.clone(), opts);
     let mut chunk = Some(head.freeze());
     loop {

@@ -47,6 +47,9 @@ pub struct Record {
     pub status: u16,
     pub action: Action,
     pub trackers: usize,
+    /// Body bytes received from the origin.
+    pub bytes_in: u64,
+    /// Body bytes sent to the client.
     pub bytes_out: u64,
     pub started: Instant,
     pub detail: Option<String>,
@@ -63,6 +66,7 @@ impl Record {
             status: 0,
             action: Action::Pass,
             trackers: 0,
+            bytes_in: 0,
             bytes_out: 0,
             started: Instant::now(),
             detail: None,
@@ -78,6 +82,7 @@ impl Record {
             status = self.status,
             action = self.action.as_str(),
             trackers = self.trackers,
+            bytes_in = self.bytes_in,
             bytes_out = self.bytes_out,
             ms = self.started.elapsed().as_secs_f64() * 1000.0,
             detail = self.detail.as_deref().unwrap_or(""),
@@ -114,6 +119,7 @@ impl Body for Metered {
             Poll::Ready(Some(Ok(frame))) => {
                 if let (Some(data), Some(r)) = (frame.data_ref(), self.record.as_mut()) {
                     r.bytes_out += data.len() as u64;
+                    r.bytes_in += data.len() as u64;
                 }
             }
             Poll::Ready(Some(Err(e))) => {

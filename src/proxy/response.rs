@@ -115,6 +115,7 @@ fn map_location(h: &mut http::HeaderMap, mode: &super::Mode, public: &str) {
 /// The page is done: one audit line naming what was stripped, then the access line.
 fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
     record.bytes_out = transfer.bytes_out;
+    record.bytes_in = transfer.bytes_in;
     match outcome {
         Outcome::Done(out) => {
             record.trackers = out.stats.trackers;

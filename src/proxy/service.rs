@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// What is known about the client connection a request came on.
 #[derive(Debug)]
@@ -33,10 +34,11 @@ pub async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let record = Record::new(ctx.peer, req.method(), &req.uri().to_string());
+    let span = tracing::debug_span!("request", method = %req.method(), host = req.uri().host().unwrap_or(""));
     if req.method() == Method::CONNECT {
-        return Ok(connect::handle(&state, &ctx, req, record).await);
+        return Ok(connect::handle(&state, &ctx, req, record).instrument(span).await);
     }
-    Ok(proxy(&state, &ctx, req, record).await)
+    Ok(proxy(&state, &ctx, req, record).instrument(span).await)
 }
 
 async fn proxy(

@@ -134,7 +134,9 @@ impl State {
         }
         let changed = events.iter().any(|e| e.action.strips());
         for mut ev in events {
-            ev.line = line + ev.line.saturating_sub(first_line);
+            if self.opts.track_lines {
+                ev.line = line + ev.line.saturating_sub(first_line);
+            }
             self.record(ev, 0);
         }
         changed.then_some((content, body))

@@ -1,6 +1,6 @@
 //! Line numbers for audit events, from byte offsets, in bounded memory and nearly free.
 //!
-//! The last ~64 KiB of input chunks are kept (as shared `Bytes`, so no copy when the caller
+//! The last ~32 KiB of input chunks are kept (as shared `Bytes`, so no copy when the caller
 //! hands `Bytes` in), each with the number of lines before it. An event (rare) counts the
 //! newlines in the part of one chunk before its offset. Older offsets (an element whose start
 //! tag is longer than the window) get the window's first line.
@@ -9,7 +9,7 @@ use bytes::Bytes;
 use std::collections::VecDeque;
 
 /// Input kept for line lookups, at least.
-const KEEP: usize = 64 * 1024;
+const KEEP: usize = 32 * 1024;
 
 struct Chunk {
     start: usize,

@@ -42,6 +42,9 @@ pub struct StripOptions {
     /// Most memory lol_html may use for one token (a giant tag or comment). Past it, the rest
     /// of the page passes through unstripped, byte for byte.
     pub memory_limit: usize,
+    /// Number audit events with the line of their element. Costs a pass over the input and a
+    /// little memory per page; the proxy, whose logs don't show lines, turns it off.
+    pub track_lines: bool,
 }
 
 impl Default for StripOptions {
@@ -52,6 +55,7 @@ impl Default for StripOptions {
             encoding: encoding_rs::UTF_8,
             follow_meta_charset: true,
             memory_limit: 16 * 1024 * 1024,
+            track_lines: true,
         }
     }
 }
@@ -171,7 +175,12 @@ impl Stripper {
 
     /// Like `write`, without copying the chunk (it is kept a while for line numbers).
     pub fn write_bytes(&mut self, chunk: Bytes) -> Bytes {
-        lock(&self.shared).lines.feed(chunk.clone());
+        {
+            let mut st = lock(&self.shared);
+            if st.opts.track_lines {
+                st.lines.feed(chunk.clone());
+            }
+        }
         match &mut self.rewriter {
             Some(rw) => {
                 if let Err(e) = rw.write(&chunk) {

@@ -132,7 +132,7 @@ impl State {
     pub fn record(&mut self, mut ev: AuditEvent, offset: usize) {
         ev.enforced = self.opts.enforce;
         ev.in_noscript |= self.nested;
-        if ev.line == 0 {
+        if ev.line == 0 && self.opts.track_lines {
             ev.line = self.line_base + self.lines.line_at(offset);
         }
         match ev.action {

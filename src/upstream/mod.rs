@@ -86,5 +86,8 @@ where
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(opts.idle_timeout)
         .pool_max_idle_per_host(64)
+        // Read from origins in modest pieces: a fast origin and a busy proxy would otherwise grow
+        // every connection's buffer to hyper's 400 KB default.
+        .http1_max_buf_size(64 * 1024)
         .build(https))
 }

@@ -9,5 +9,6 @@ mod proxy_errors;
 mod proxy_reverse;
 mod proxy_stream;
 mod proxy_support;
+mod serve_cli;
 mod strip_rules;
 mod support;
