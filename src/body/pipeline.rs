@@ -215,8 +215,13 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
             return pass_through(head.freeze(), ended, &mut source, &mut encoder, &mut buf, tx, &spec).await;
         }
     };
-    let opts =
-        StripOptions { enforce: spec.enforce, encoding, follow_meta_charset: !declared, track_lines: false, ..StripOptions::default() };
+    let opts = StripOptions {
+        enforce: spec.enforce,
+        encoding,
+        follow_meta_charset: !declared,
+        track_lines: false,
+        ..StripOptions::default()
+    };
     let mut stripper = Stripper::new(spec.rules.clone(), spec.page.clone(), opts);
     let mut chunk = Some(head.freeze());
     loop {

@@ -29,11 +29,15 @@ pub fn spawn_serve(args: &[&str]) -> (Child, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_with_resolve_pins_and_a_clean_sigterm() {
-    let origin = Origin::start(|_| async move { html("<p>pinned</p><img src=\"https://b.scorecardresearch.com/p\" width=1 height=1>") }).await;
+    let origin = Origin::start(|_| async move {
+        html("<p>pinned</p><img src=\"https://b.scorecardresearch.com/p\" width=1 height=1>")
+    })
+    .await;
     let pin = "news.test=127.0.0.1".to_string();
     let (mut child, addr) = spawn_serve(&["--listen", "127.0.0.1:0", "--resolve", &pin]);
     install_crypto();
-    let client = reqwest::Client::builder().proxy(reqwest::Proxy::all(format!("http://{addr}")).unwrap()).build().unwrap();
+    let client =
+        reqwest::Client::builder().proxy(reqwest::Proxy::all(format!("http://{addr}")).unwrap()).build().unwrap();
     let url = format!("http://news.test:{}/", origin.addr.port());
     let resp = client.get(&url).send().await.unwrap();
     assert!(resp.headers()["via"].to_str().unwrap().contains("trackstrip"));
