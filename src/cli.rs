@@ -30,6 +30,11 @@ pub enum Command {
     /// Report the trackers a page (file or URL) loads, who runs them and which rule flags them.
     /// Exit status: 0 no tracker, 1 trackers found, 2 error.
     Audit(AuditArgs),
+    /// The local certificate authority that HTTPS interception uses.
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
     /// Work with rule files and filter lists.
     Rules {
         #[command(subcommand)]
@@ -45,6 +50,29 @@ pub enum RulesCommand {
         /// Rule files, rule directories, or filter lists (*.txt).
         paths: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Make the CA (if there is none yet) and print where its certificate is.
+    Init(CaDir),
+    /// Print the path of the CA certificate (the file to trust).
+    Path(CaDir),
+    /// Print the CA certificate: PEM, or DER with --der.
+    Export {
+        #[command(flatten)]
+        dir: CaDir,
+        /// DER (binary) instead of PEM.
+        #[arg(long)]
+        der: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaDir {
+    /// Where the CA lives (default: $XDG_DATA_HOME/trackstrip, else ~/.local/share/trackstrip).
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
 }
 
 /// Where rules come from (shared by every command that matches).
@@ -148,6 +176,14 @@ pub struct ServeArgs {
     /// Largest request head (request line plus headers) accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
     pub max_header_bytes: usize,
+    /// Don't intercept HTTPS: every CONNECT is a blind tunnel (nothing over HTTPS is stripped).
+    #[arg(long)]
+    pub no_intercept: bool,
+    /// Never intercept this host or its subdomains (repeatable), besides rules/skip-intercept.toml.
+    #[arg(long = "skip-intercept", value_name = "HOST")]
+    pub skip_intercept: Vec<String>,
+    #[command(flatten)]
+    pub ca: CaDir,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub shutdown_grace: u64,

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod body;
+pub mod ca;
 pub mod charset;
 pub mod policy;
 pub mod proxy;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Strip(args) => cmd::strip::run(args),
         Command::Audit(args) => cmd::audit::run(args),
+        Command::Ca { command } => cmd::ca::run(command),
         Command::Rules { command: RulesCommand::Check { paths } } => cmd::rules_check::run(paths),
     };
     match result {

@@ -1,6 +1,7 @@
 //! One module per command. Each returns an exit code or a typed error that `main` prints.
 
 pub mod audit;
+pub mod ca;
 pub mod rules_check;
 pub mod serve;
 pub mod strip;

@@ -6,11 +6,15 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use trackstrip::ca::{LeafCache, LocalCa};
 use trackstrip::proxy::{Mode, ProxyConfig, serve};
 use trackstrip::upstream::{Pins, UpstreamOptions, parse_pin};
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode, CmdError> {
-    let config = config(args)?;
+    let mut config = config(args)?;
+    if !args.no_intercept {
+        config.leaves = Some(Arc::new(leaves(args)?));
+    }
     let rules = Arc::new(load_rules(&args.rules)?);
     tracing::info!(version = %rules.version, sources = rules.sources.len(), "rules loaded");
     let grace = Duration::from_secs(args.shutdown_grace);
@@ -85,7 +89,26 @@ pub fn config(args: &ServeArgs) -> Result<ProxyConfig, CmdError> {
         response_timeout: Duration::from_secs(args.response_timeout.max(1)),
         body_idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
         max_header_bytes: args.max_header_bytes.max(8192),
+        leaves: None,
+        skip_intercept: args
+            .skip_intercept
+            .iter()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
     })
+}
+
+/// The CA (made on first use) and its cache of site certificates.
+fn leaves(args: &ServeArgs) -> Result<LeafCache, CmdError> {
+    let dir = super::ca::dir(&args.ca);
+    let (ca, created) = LocalCa::load_or_create(&dir).map_err(|e| CmdError::Usage(e.to_string()))?;
+    if created {
+        eprintln!(
+            "trackstrip: made a local CA to intercept HTTPS: {}\n  trust it in your browser to browse HTTPS through trackstrip (README: \"Trusting the CA\"), or run with --no-intercept",
+            ca.cert_path().display()
+        );
+    }
+    LeafCache::new(Arc::new(ca), 10_000).map_err(|e| CmdError::Usage(e.to_string()))
 }
 
 async fn wait_for_signal() {

@@ -1,22 +1,26 @@
-//! CONNECT: open a TCP connection to host:port and relay bytes both ways, untouched.
-//! (HTTPS interception, which looks inside, will branch off here.)
+//! CONNECT: intercept TLS (see `intercept.rs`), or relay bytes both ways untouched: for hosts
+//! on the skip list, with interception off, and for anything that isn't a TLS ClientHello.
 
 use super::access_log::{Action, Record};
 use super::error_page::page;
+use super::prefixed::Prefixed;
 use super::service::ConnContext;
-use super::{ProxyBody, ProxyState};
+use super::{ProxyBody, ProxyState, intercept};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
+use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 pub async fn handle(
     state: &Arc<ProxyState>,
-    _ctx: &ConnContext,
+    ctx: &ConnContext,
     req: Request<Incoming>,
     mut record: Record,
 ) -> Response<ProxyBody> {
@@ -26,27 +30,99 @@ pub async fn handle(
     let host = authority.host().trim_matches(['[', ']']).to_string();
     let port = authority.port_u16().unwrap_or(443);
     record.url = format!("{host}:{port}");
+    if let Some(rule) = skipped(state, &host) {
+        record.detail = Some(format!("not intercepted ({rule})"));
+    } else if state.leaves.is_some() {
+        // Answer at once, look at the first bytes: a TLS ClientHello is intercepted, anything
+        // else is tunnelled as it is.
+        let (state, peer) = (state.clone(), ctx.peer);
+        tokio::spawn(async move {
+            match hyper::upgrade::on(req).await {
+                Ok(upgraded) => peek_and_serve(state, peer, host, port, TokioIo::new(upgraded), record).await,
+                Err(e) => {
+                    record.detail = Some(format!("upgrade failed: {e}"));
+                    record.emit();
+                }
+            }
+        });
+        return ok_200();
+    }
+    // A blind tunnel: connect first, so a failure is a proper error page.
     let upstream = match connect(state, &host, port).await {
         Ok(s) => s,
         Err(resp) => return local(resp, record),
     };
     tokio::spawn(async move {
         match hyper::upgrade::on(req).await {
-            Ok(upgraded) => {
-                let mut client = TokioIo::new(upgraded);
-                let mut upstream = upstream;
-                match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
-                    Ok((_, down)) => record.bytes_out = down,
-                    Err(e) => record.detail = Some(format!("tunnel ended: {e}")),
-                }
+            Ok(upgraded) => tunnel(TokioIo::new(upgraded), upstream, Bytes::new(), record).await,
+            Err(e) => {
+                record.detail = Some(format!("upgrade failed: {e}"));
+                record.emit();
             }
-            Err(e) => record.detail = Some(format!("upgrade failed: {e}")),
         }
-        record.status = 200;
-        record.action = Action::Tunnel;
-        record.emit();
     });
+    ok_200()
+}
+
+fn ok_200() -> Response<ProxyBody> {
     Response::new(Empty::<Bytes>::new().map_err(|e| match e {}).boxed())
+}
+
+/// The skip-list rule that keeps this host out of interception, if any.
+fn skipped(state: &ProxyState, host: &str) -> Option<String> {
+    let h = host.to_ascii_lowercase();
+    if let Some(extra) = state.config.skip_intercept.iter().find(|s| h == **s || h.ends_with(&format!(".{s}"))) {
+        return Some(format!("--skip-intercept {extra}"));
+    }
+    state.rules.skip_intercept.matches(&h).map(|r| r.location())
+}
+
+async fn peek_and_serve(
+    state: Arc<ProxyState>,
+    peer: SocketAddr,
+    host: String,
+    port: u16,
+    mut io: TokioIo<Upgraded>,
+    mut record: Record,
+) {
+    let mut first = [0u8; 1];
+    let n = match tokio::time::timeout(Duration::from_secs(30), io.read(&mut first)).await {
+        Ok(Ok(n)) => n,
+        _ => 0,
+    };
+    let prefix = Bytes::copy_from_slice(&first[..n]);
+    if n == 1 && first[0] == 0x16 {
+        record.action = Action::Tunnel;
+        record.detail = Some("intercepted".into());
+        let result = intercept::serve_tls(state, peer, host, port, Prefixed::new(prefix, io)).await;
+        if let Err(e) = result {
+            tracing::debug!(client = %peer, error = %e, "intercepted connection ended");
+        }
+        return;
+    }
+    match connect(&state, &host, port).await {
+        Ok(upstream) => {
+            record.detail = Some("not TLS: tunnelled".into());
+            tunnel(io, upstream, prefix, record).await;
+        }
+        Err(_) => {
+            record.detail = Some("not TLS, and the host can't be reached".into());
+            record.emit();
+        }
+    }
+}
+
+async fn tunnel(mut client: TokioIo<Upgraded>, mut upstream: TcpStream, prefix: Bytes, mut record: Record) {
+    if !prefix.is_empty() && upstream.write_all(&prefix).await.is_err() {
+        return;
+    }
+    match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
+        Ok((_, down)) => record.bytes_out = down,
+        Err(e) => record.detail = Some(format!("tunnel ended: {e}")),
+    }
+    record.status = 200;
+    record.action = Action::Tunnel;
+    record.emit();
 }
 
 /// Connects to host:port, honouring `--resolve` pins; errors become pages.

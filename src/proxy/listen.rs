@@ -57,6 +57,9 @@ impl Listening {
 /// Binds every address and starts serving. Returns once all are bound.
 pub async fn serve(config: ProxyConfig, rules: Arc<Rules>, grace: Duration) -> Result<Listening, ServeError> {
     let client = build_client(&config.upstream)?;
+    let roots = crate::upstream::root_store(&config.upstream.extra_roots, config.upstream.system_roots)?;
+    let mut upgrade_tls = crate::upstream::client_tls_config(roots)?;
+    upgrade_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     let mut listeners = Vec::new();
     for &addr in &config.listen {
         let l = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
@@ -64,7 +67,15 @@ pub async fn serve(config: ProxyConfig, rules: Arc<Rules>, grace: Duration) -> R
         listeners.push((l, bound));
     }
     let local_addrs: Vec<SocketAddr> = listeners.iter().map(|(_, a)| *a).collect();
-    let state = Arc::new(ProxyState { config, rules, client, local_addrs: local_addrs.clone() });
+    let leaves = config.leaves.clone();
+    let state = Arc::new(ProxyState {
+        config,
+        rules,
+        client,
+        upgrade_tls: Arc::new(upgrade_tls),
+        leaves,
+        local_addrs: local_addrs.clone(),
+    });
     let (stop, stopped) = watch::channel(false);
     let tasks = listeners
         .into_iter()

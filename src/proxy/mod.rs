@@ -17,11 +17,14 @@ mod connect;
 mod error_page;
 mod forward;
 mod headers;
+mod intercept;
 mod listen;
+mod prefixed;
 mod request_kind;
 mod response;
 mod service;
 mod target;
+mod websocket;
 
 pub use listen::{Listening, serve};
 
@@ -61,6 +64,10 @@ pub struct ProxyConfig {
     pub body_idle_timeout: Duration,
     /// Largest request head (request line and headers) accepted.
     pub max_header_bytes: usize,
+    /// HTTPS interception: the site certificates (None: CONNECT is always a blind tunnel).
+    pub leaves: Option<Arc<crate::ca::LeafCache>>,
+    /// Hosts never intercepted, besides the rules' skip list.
+    pub skip_intercept: Vec<String>,
 }
 
 impl Default for ProxyConfig {
@@ -74,6 +81,8 @@ impl Default for ProxyConfig {
             response_timeout: Duration::from_secs(30),
             body_idle_timeout: Duration::from_secs(60),
             max_header_bytes: 64 * 1024,
+            leaves: None,
+            skip_intercept: Vec::new(),
         }
     }
 }
@@ -83,6 +92,9 @@ pub struct ProxyState {
     pub config: ProxyConfig,
     pub rules: Arc<Rules>,
     pub client: HttpClient<ProxyBody>,
+    /// TLS for WebSocket upgrades to https origins (HTTP/1.1 only), same roots as `client`.
+    pub upgrade_tls: Arc<rustls::ClientConfig>,
+    pub leaves: Option<Arc<crate::ca::LeafCache>>,
     /// The addresses actually bound (ports resolved), to refuse requests that loop back.
     pub local_addrs: Vec<SocketAddr>,
 }

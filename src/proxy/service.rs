@@ -3,7 +3,9 @@
 
 use super::access_log::{Action, Record};
 use super::headers::{add_via, restrict_accept_encoding, strip_hop_by_hop};
-use super::{BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target};
+use super::{
+    BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target, websocket,
+};
 use crate::policy::{Decision, PageContext, ResourceUrl, classify};
 use http::{HeaderValue, Method, Request, Response, Version, header};
 use http_body_util::BodyExt;
@@ -91,6 +93,9 @@ async fn proxy(
         }
     }
 
+    if websocket::is_upgrade(req.headers()) {
+        return websocket::bridge(state, req, &url, record).await;
+    }
     let method = req.method().clone();
     let (mut parts, body) = req.into_parts();
     strip_hop_by_hop(&mut parts.headers);

@@ -36,11 +36,11 @@ pub fn resolve<B>(state: &ProxyState, ctx: &ConnContext, req: &Request<B>) -> Re
             Ok(Target { url, public_origin: Some(format!("{scheme}://{host}")) })
         }
         Mode::Forward => {
+            // Inside an intercepted tunnel, requests go where the CONNECT said (not wherever an
+            // HTTP/2 :authority might point).
             let absolute = match (&ctx.intercepted, uri.scheme_str(), uri.authority()) {
-                (_, Some(scheme @ ("http" | "https")), Some(auth)) => {
-                    format!("{scheme}://{auth}{path}")
-                }
                 (Some(authority), _, _) => format!("https://{authority}{path}"),
+                (None, Some(scheme @ ("http" | "https")), Some(auth)) => format!("{scheme}://{auth}{path}"),
                 _ => {
                     return Err(page(
                         StatusCode::BAD_REQUEST,

@@ -5,6 +5,7 @@ mod allow;
 pub mod check;
 mod error;
 mod glob;
+mod host_list;
 mod lists;
 mod params;
 mod pixels;
@@ -16,6 +17,7 @@ mod trackers;
 
 pub use allow::AllowRules;
 pub use error::RuleError;
+pub use host_list::HostList;
 pub use lists::{ListHit, ListSet};
 pub use params::{CleanedUrl, ParamRules};
 pub use pixels::PixelRules;
@@ -43,6 +45,8 @@ pub struct Rules {
     pub params: ParamRules,
     pub pixels: PixelRules,
     pub allow: AllowRules,
+    /// Hosts whose HTTPS is never intercepted.
+    pub skip_intercept: HostList,
     pub lists: Option<ListSet>,
     /// Sites that some host-keyed rule (tracker or allow) can apply to.
     pub host_sites: HostSites,
@@ -73,6 +77,7 @@ impl Rules {
         let mut params = ParamRules::default();
         let mut pixels = PixelRules::default();
         let mut allow = AllowRules::default();
+        let mut skip_intercept = HostList::default();
         for f in files {
             match f.kind {
                 RuleKind::Trackers => trackers.add_file(f)?,
@@ -80,6 +85,7 @@ impl Rules {
                 RuleKind::Params => params.add_file(f)?,
                 RuleKind::Pixels => pixels = PixelRules::from_file(f)?,
                 RuleKind::Allow => allow.add_file(f)?,
+                RuleKind::SkipIntercept => skip_intercept.add_file(f)?,
             }
         }
         trackers.finish();
@@ -93,6 +99,6 @@ impl Rules {
         if let Some(l) = &lists {
             sources.extend(l.names().map(str::to_string));
         }
-        Ok(Rules { trackers, snippets, params, pixels, allow, lists, host_sites, version, sources })
+        Ok(Rules { trackers, snippets, params, pixels, allow, skip_intercept, lists, host_sites, version, sources })
     }
 }

@@ -11,11 +11,18 @@ pub enum RuleKind {
     Params,
     Pixels,
     Allow,
+    SkipIntercept,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 5] =
-        [RuleKind::Trackers, RuleKind::Snippets, RuleKind::Params, RuleKind::Pixels, RuleKind::Allow];
+    pub const ALL: [RuleKind; 6] = [
+        RuleKind::Trackers,
+        RuleKind::Snippets,
+        RuleKind::Params,
+        RuleKind::Pixels,
+        RuleKind::Allow,
+        RuleKind::SkipIntercept,
+    ];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -24,6 +31,7 @@ impl RuleKind {
             RuleKind::Params => "params.toml",
             RuleKind::Pixels => "pixels.toml",
             RuleKind::Allow => "allow.toml",
+            RuleKind::SkipIntercept => "skip-intercept.toml",
         }
     }
 
@@ -68,6 +76,7 @@ pub fn bundled() -> Vec<RuleFile> {
         bundled!(RuleKind::Params, "params.toml"),
         bundled!(RuleKind::Pixels, "pixels.toml"),
         bundled!(RuleKind::Allow, "allow.toml"),
+        bundled!(RuleKind::SkipIntercept, "skip-intercept.toml"),
     ]
 }
 

@@ -3,6 +3,7 @@
 mod chunking;
 mod cli;
 mod corpus;
+mod https;
 mod malformed;
 mod proxy_block;
 mod proxy_errors;
@@ -12,3 +13,5 @@ mod proxy_support;
 mod serve_cli;
 mod strip_rules;
 mod support;
+mod tls_support;
+mod websocket;

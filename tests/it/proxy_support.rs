@@ -65,7 +65,7 @@ impl Origin {
                         async move { Ok::<_, Infallible>(h(req).await) }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).with_upgrades().await;
                     c.fetch_add(1, Ordering::SeqCst);
                 });
             }
