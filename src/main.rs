@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
+    // rustls warns about every client hello it finds odd; under load that is noise.
+    let default_level =
+        if matches!(cli.command, Command::Serve(_)) { "info,rustls=error" } else { "warn,rustls=error" };
     init_logs(cli.log_format, default_level);
     let result = match &cli.command {
         Command::Serve(args) => cmd::serve::run(args),

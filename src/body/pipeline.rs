@@ -63,7 +63,11 @@ pub fn strip_body(
     upstream: Incoming,
     spec: Spec,
     done: impl FnOnce(Outcome, Transfer) + Send + 'static,
-) -> ChannelBody {
+) -> http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError> {
+    // Nothing to decode: strip inside the body's own polls (see `inline.rs`).
+    if spec.coding == Coding::Identity {
+        return super::inline::InlineStrip::new(upstream, spec, done).boxed_unsync();
+    }
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         let counted = Arc::new(AtomicU64::new(0));
@@ -74,7 +78,7 @@ pub fn strip_body(
         }
         done(outcome, Transfer { bytes_in: counted.load(Ordering::Relaxed), bytes_out: out.sent });
     });
-    ChannelBody { rx }
+    ChannelBody { rx }.boxed_unsync()
 }
 
 /// The sending end, counting what it sends.

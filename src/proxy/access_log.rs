@@ -99,7 +99,7 @@ pub struct Metered {
 
 impl Metered {
     pub fn wrap(inner: ProxyBody, record: Record) -> ProxyBody {
-        Metered { inner, record: Some(record) }.boxed()
+        Metered { inner, record: Some(record) }.boxed_unsync()
     }
 
     fn finish(&mut self) {

@@ -49,7 +49,7 @@ pub fn respond(
         (RequestKind::Stylesheet, _) => (StatusCode::OK, Some("text/css"), Bytes::new(), Answer::EmptyCss),
         _ => (StatusCode::NO_CONTENT, None, Bytes::new(), Answer::NoContent),
     };
-    let mut resp = Response::new(Full::new(body).map_err(|e| -> BoxError { match e {} }).boxed());
+    let mut resp = Response::new(Full::new(body).map_err(|e| -> BoxError { match e {} }).boxed_unsync());
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     if let Some(ct) = ctype {

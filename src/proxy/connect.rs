@@ -65,7 +65,7 @@ pub async fn handle(
 }
 
 fn ok_200() -> Response<ProxyBody> {
-    Response::new(Empty::<Bytes>::new().map_err(|e| match e {}).boxed())
+    Response::new(Empty::<Bytes>::new().map_err(|e| match e {}).boxed_unsync())
 }
 
 /// The skip-list rule that keeps this host out of interception, if any.

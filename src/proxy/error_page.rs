@@ -15,7 +15,7 @@ pub fn page(status: StatusCode, title: &str, detail: &str) -> Response<ProxyBody
         status = status.as_u16(),
         title = esc(title),
     );
-    let mut resp = Response::new(Full::new(Bytes::from(html)).map_err(|e| -> BoxError { match e {} }).boxed());
+    let mut resp = Response::new(Full::new(Bytes::from(html)).map_err(|e| -> BoxError { match e {} }).boxed_unsync());
     *resp.status_mut() = status;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -31,7 +31,7 @@ pub use listen::{Listening, serve};
 use crate::rules::Rules;
 use crate::upstream::{HttpClient, UpstreamOptions};
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
+use http_body_util::combinators::UnsyncBoxBody;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +39,7 @@ use std::time::Duration;
 /// Errors a body may carry (boxed: upstream, decoding and stripping errors alike).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Every body the proxy sends or forwards.
-pub type ProxyBody = BoxBody<Bytes, BoxError>;
+pub type ProxyBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// Forward proxy (browsers, `curl -x`) or reverse proxy in front of one origin.
 #[derive(Debug, Clone)]

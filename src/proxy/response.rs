@@ -41,7 +41,7 @@ pub fn respond(
                 tracing::debug!(page = %record.url, reason = why, "not rewritten");
             }
             record.action = Action::Pass;
-            let body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed();
+            let body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync();
             return Response::from_parts(parts, Metered::wrap(body, record));
         }
     };
@@ -61,7 +61,7 @@ pub fn respond(
     };
     record.action = Action::Strip;
     let body = strip_body(body, spec, move |outcome, transfer| finish(record, outcome, transfer));
-    Response::from_parts(parts, body.boxed())
+    Response::from_parts(parts, body.boxed_unsync())
 }
 
 /// Rewrite this body? Ok(coding) if so, Err(reason) if not.

@@ -97,7 +97,7 @@ pub async fn bridge(
         record.action = Action::Pass;
         record.emit();
         let (parts, body) = resp.into_parts();
-        return Response::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed());
+        return Response::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync());
     }
     let origin_side = hyper::upgrade::on(&mut resp);
     tokio::spawn(async move {
@@ -114,7 +114,7 @@ pub async fn bridge(
         record.emit();
     });
     // 101 to the client, with the origin's headers (Sec-WebSocket-Accept...).
-    let mut out = Response::new(Empty::<Bytes>::new().map_err(|e| match e {}).boxed());
+    let mut out = Response::new(Empty::<Bytes>::new().map_err(|e| match e {}).boxed_unsync());
     *out.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     *out.headers_mut() = resp.headers().clone();
     out

@@ -157,3 +157,37 @@ fn ca_commands() {
     let again = run(&["ca", "init", "--ca-dir", dstr]);
     assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), path, "init keeps the existing CA");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_in_the_sni_is_tolerated() {
+    // Go clients behind a proxy send "host:port" as SNI; trackstrip's (patched) rustls answers
+    // with a ServerHello instead of an illegal_parameter alert. Make such a hello: ask rustls
+    // for "news.test-9" and turn the '-' into ':' (same length, so no length to fix).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = setup(&[]).await;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("news.test-9").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(cfg), name).unwrap();
+    let mut hello = Vec::new();
+    conn.write_tls(&mut hello).unwrap();
+    let at = hello.windows(11).position(|w| w == b"news.test-9").unwrap();
+    hello[at + 9] = b':';
+
+    let mut t = tokio::net::TcpStream::connect(s.proxy.addr).await.unwrap();
+    t.write_all(b"CONNECT news.test:443 HTTP/1.1\r\nHost: news.test:443\r\n\r\n").await.unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        t.read_exact(&mut b).await.unwrap();
+        head.push(b[0]);
+    }
+    t.write_all(&hello).await.unwrap();
+    let mut record = [0u8; 5];
+    t.read_exact(&mut record).await.unwrap();
+    assert_eq!(record[0], 0x16, "a handshake record (ServerHello), not an alert (0x15)");
+}
