@@ -1,14 +1,18 @@
 //! The command line, as clap sees it. Commands turn these raw flags into typed options.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::str::FromStr;
+use trackstrip::config::values;
+use trackstrip::config::{AdminAddr, ListSource, Net};
 
 #[derive(Debug, Parser)]
 #[command(name = "trackstrip", version, about = "Strips trackers from web pages as they stream through")]
 pub struct Cli {
-    /// Log line format (logs go to stderr; RUST_LOG sets the level).
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
-    pub log_format: LogFormat,
+    /// Log line format (logs go to stderr; RUST_LOG sets the level) [logs.format; default pretty].
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -24,7 +28,7 @@ pub enum Command {
     /// Run the proxy: a forward proxy for browsers (and curl -x) on 127.0.0.1:8080, or a
     /// reverse proxy in front of one origin (--upstream). HTML is stripped as it streams;
     /// requests to trackers are answered locally and never leave the machine.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Strip trackers from an HTML page and write the result to stdout, streaming.
     Strip(StripArgs),
     /// Report the trackers a page (file or URL) loads, who runs them and which rule flags them.
@@ -39,6 +43,16 @@ pub enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// Filter-list subscriptions (the http(s) URLs in `lists`).
+    Lists {
+        #[command(subcommand)]
+        command: ListsCommand,
+    },
+    /// Proxy users (proxy authentication).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
 }
 
@@ -142,49 +156,162 @@ pub struct AuditArgs {
     pub target: String,
 }
 
+/// `serve`'s flags. Each one overrides the config file key named in its help; unset flags
+/// leave the file (or the default) alone.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (repeatable; IPv6 as [::1]:8080).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub listen: Vec<String>,
-    /// Reverse proxy: front this origin (http:// or https://) instead of being a forward proxy.
-    #[arg(long, value_name = "URL")]
-    pub upstream: Option<String>,
-    #[command(flatten)]
-    pub rules: RuleArgs,
-    /// Pin a host to an address, like curl's --resolve (repeatable): news.test=127.0.0.1.
-    #[arg(long = "resolve", value_name = "HOST=ADDR")]
-    pub resolve: Vec<String>,
-    /// Trust this PEM CA certificate for upstream TLS, besides the built-in and system roots.
+    /// A TOML config file (every key: deploy/trackstrip.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, repeatable; IPv6 as [::1]:8080 [listen; default 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR", value_parser = values::parse_addr)]
+    pub listen: Vec<SocketAddr>,
+    /// Reverse proxy: front this origin (http:// or https://) [upstream].
+    #[arg(long, value_name = "URL", value_parser = values::parse_http_url)]
+    pub upstream: Option<url::Url>,
+    /// A rules directory overlaid on the bundled rules [rules].
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// A filter list: a file, or an http(s) URL to subscribe to; repeatable [lists].
+    #[arg(long = "list", value_name = "FILE|URL", value_parser = ListSource::from_str)]
+    pub lists: Vec<ListSource>,
+    /// Where the CA and downloaded lists live [data_dir; default $XDG_DATA_HOME/trackstrip].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Pin a host to an address, like curl's --resolve; repeatable [resolve].
+    #[arg(long = "resolve", value_name = "HOST=ADDR", value_parser = values::parse_pin)]
+    pub resolve: Vec<(String, IpAddr)>,
+    /// Trust this PEM CA for upstream TLS, besides the built-in and system roots [extra_roots].
     #[arg(long = "extra-root", value_name = "FILE")]
     pub extra_roots: Vec<PathBuf>,
-    /// Strip and block nothing; log and count what would be done.
+    /// Strip and block nothing; log and count what would be done [mode = "report"].
     #[arg(long)]
     pub report_only: bool,
-    /// Don't add X-Trackstrip headers and trailers to responses.
+    /// Don't add X-Trackstrip headers and trailers [header = false].
     #[arg(long)]
     pub no_header: bool,
-    /// Seconds to wait for a connection to an origin.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
-    pub connect_timeout: u64,
-    /// Seconds to wait for an origin's response headers.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
-    pub response_timeout: u64,
-    /// Seconds of silence allowed inside a response body.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
-    pub idle_timeout: u64,
-    /// Largest request head (request line plus headers) accepted, in bytes.
-    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
-    pub max_header_bytes: usize,
-    /// Don't intercept HTTPS: every CONNECT is a blind tunnel (nothing over HTTPS is stripped).
+    /// Worker threads; 0 is one per core [workers].
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Don't reload when rule, list or users files change (SIGHUP still does) [watch = false].
+    #[arg(long)]
+    pub no_watch: bool,
+    /// Admin listener (metrics, health, PAC, dashboard), or `off` [admin; default 127.0.0.1:9090].
+    #[arg(long, value_name = "ADDR|off")]
+    pub admin: Option<AdminAddr>,
+    /// A client network allowed to connect (CIDR), repeatable [access.allow].
+    #[arg(long = "allow", value_name = "CIDR")]
+    pub allow: Vec<Net>,
+    /// Ask for proxy authentication; users in FILE (`trackstrip user add`) [access.users].
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// A port CONNECT may reach, repeatable [access.connect_ports; default any on loopback, else 443, 8443].
+    #[arg(long = "connect-port", value_name = "PORT")]
+    pub connect_ports: Vec<u16>,
+    /// A target network to allow although it is normally refused (link-local...) [access.allow_targets].
+    #[arg(long = "allow-target", value_name = "CIDR")]
+    pub allow_targets: Vec<Net>,
+    /// Don't intercept HTTPS: every CONNECT is a blind tunnel [intercept.enabled = false].
     #[arg(long)]
     pub no_intercept: bool,
-    /// Never intercept this host or its subdomains (repeatable), besides rules/skip-intercept.toml.
-    #[arg(long = "skip-intercept", value_name = "HOST")]
+    /// Where the CA lives [intercept.ca_dir; default data_dir].
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
+    /// Never intercept this host or its subdomains, repeatable [intercept.skip].
+    #[arg(long = "skip-intercept", value_name = "HOST", value_parser = values::parse_host)]
     pub skip_intercept: Vec<String>,
-    #[command(flatten)]
-    pub ca: CaDir,
-    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
-    pub shutdown_grace: u64,
+    /// The proxy address written into /proxy.pac [pac.proxy].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub pac_proxy: Option<String>,
+    /// A host, pattern or IPv4 network that goes direct in /proxy.pac, repeatable [pac.bypass].
+    #[arg(long = "pac-bypass", value_name = "HOST|CIDR")]
+    pub pac_bypass: Vec<String>,
+    /// Seconds to wait for a connection to an origin [timeouts.connect; default 10].
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<u64>,
+    /// Seconds to wait for an origin's response headers [timeouts.response; default 30].
+    #[arg(long, value_name = "SECS")]
+    pub response_timeout: Option<u64>,
+    /// Seconds of silence allowed inside a response body [timeouts.body_idle; default 60].
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Seconds a client has to send its request head [timeouts.header_read; default 30].
+    #[arg(long, value_name = "SECS")]
+    pub header_read_timeout: Option<u64>,
+    /// Seconds a client connection may stay silent [timeouts.client_idle; default 120].
+    #[arg(long, value_name = "SECS")]
+    pub client_idle_timeout: Option<u64>,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT [timeouts.shutdown_grace; default 10].
+    #[arg(long, value_name = "SECS")]
+    pub shutdown_grace: Option<u64>,
+    /// Client connections served at once [limits.max_connections; default 4096].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Largest request head accepted, bytes [limits.max_header_bytes; default 65536].
+    #[arg(long, value_name = "BYTES")]
+    pub max_header_bytes: Option<usize>,
+    /// Log client addresses as their /24 (IPv4) or /48 (IPv6) [logs.truncate_client_ip].
+    #[arg(long)]
+    pub truncate_client_ip: bool,
+    /// Never strip pages of this site or block its requests, repeatable [allow.sites].
+    #[arg(long = "allow-site", value_name = "HOST", value_parser = values::parse_host)]
+    pub allow_sites: Vec<String>,
+    /// Never treat this host as a tracker, repeatable [allow.hosts].
+    #[arg(long = "allow-host", value_name = "HOST", value_parser = values::parse_host)]
+    pub allow_hosts: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a proxy user, or change their password. Reads the password from the terminal (or
+    /// one line of stdin); writes an argon2 hash to the users file (mode 0600).
+    Add {
+        name: String,
+        #[command(flatten)]
+        file: UsersFile,
+    },
+    /// Remove a proxy user.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        file: UsersFile,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UsersFile {
+    /// The users file (default: access.users from --config).
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// Take the users file from this config.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListsCommand {
+    /// Download the subscribed lists (the URLs in `lists`) that are due, or all with --force.
+    Update {
+        /// The config whose `lists` and `data_dir` to use.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Subscribe to this URL too (repeatable).
+        #[arg(long = "list", value_name = "URL", value_parser = ListSource::from_str)]
+        lists: Vec<ListSource>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Trust this PEM CA for list downloads, besides the built-in and system roots.
+        #[arg(long = "extra-root", value_name = "FILE")]
+        extra_roots: Vec<PathBuf>,
+        /// Download even if the stored copy has not expired.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the subscribed lists: where they are stored, when checked, how many filters.
+    Status {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }

@@ -9,16 +9,26 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // rustls warns about every client hello it finds odd; under load that is noise.
-    let default_level =
-        if matches!(cli.command, Command::Serve(_)) { "info,rustls=error" } else { "warn,rustls=error" };
-    init_logs(cli.log_format, default_level);
+    // `serve` reads its config (which can set the log format) before logging starts.
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logs(cli.log_format.unwrap_or(LogFormat::Pretty), "warn,rustls=error");
+    }
     let result = match &cli.command {
-        Command::Serve(args) => cmd::serve::run(args),
+        Command::Serve(args) => cmd::serve::load(args, cli.log_format).and_then(|loaded| {
+            let format = match loaded.settings.logs.format {
+                trackstrip::config::LogFormat::Json => LogFormat::Json,
+                trackstrip::config::LogFormat::Pretty => LogFormat::Pretty,
+            };
+            // rustls warns about every client hello it finds odd; under load that is noise.
+            init_logs(format, "info,rustls=error");
+            cmd::serve::run(loaded)
+        }),
         Command::Strip(args) => cmd::strip::run(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Ca { command } => cmd::ca::run(command),
         Command::Rules { command: RulesCommand::Check { paths } } => cmd::rules_check::run(paths),
+        Command::Lists { command } => cmd::lists::run(command),
+        Command::User { command } => cmd::user::run(command),
     };
     match result {
         Ok(code) => code,

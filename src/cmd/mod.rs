@@ -2,9 +2,12 @@
 
 pub mod audit;
 pub mod ca;
+pub mod lists;
 pub mod rules_check;
 pub mod serve;
+mod serve_settings;
 pub mod strip;
+pub mod user;
 
 use crate::cli::RuleArgs;
 use std::path::Path;
@@ -25,6 +28,10 @@ pub enum CmdError {
     Usage(String),
     #[error(transparent)]
     Fetch(#[from] trackstrip::audit::FetchError),
+    #[error(transparent)]
+    Config(#[from] trackstrip::config::ConfigError),
+    #[error(transparent)]
+    Serve(#[from] trackstrip::proxy::ServeError),
 }
 
 impl CmdError {
@@ -40,7 +47,7 @@ impl CmdError {
 }
 
 pub fn load_rules(args: &RuleArgs) -> Result<Rules, RuleError> {
-    Rules::load(&RuleOptions { rules_dir: args.rules.clone(), lists: args.lists.clone() })
+    Rules::load(&RuleOptions { rules_dir: args.rules.clone(), lists: args.lists.clone(), ..RuleOptions::default() })
 }
 
 /// Opens a file, or stdin for `-`.

@@ -1,106 +1,156 @@
-//! `trackstrip serve`: flags → a validated proxy config → listen until SIGINT/SIGTERM.
+//! `trackstrip serve`: settings → rules, CA, users → the proxy and its admin listener →
+//! reload on SIGHUP and file changes, refresh subscribed lists → drain on SIGTERM/SIGINT.
 
-use super::{CmdError, load_rules};
-use crate::cli::ServeArgs;
-use std::net::{SocketAddr, ToSocketAddrs};
+use super::CmdError;
+use super::serve_settings as settings;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
+use trackstrip::admin::AdminListener;
 use trackstrip::ca::{LeafCache, LocalCa};
-use trackstrip::proxy::{Mode, ProxyConfig, serve};
-use trackstrip::upstream::{Pins, UpstreamOptions, parse_pin};
+use trackstrip::config::{LoadedConfig, Settings};
+use trackstrip::proxy::serve;
+use trackstrip::reload::Reloader;
+use trackstrip::rules::LiveRules;
+use trackstrip::subscriptions::{ListStore, Updated, unix_now};
+use trackstrip::telemetry::Telemetry;
+use trackstrip::upstream::build_client;
 
-pub fn run(args: &ServeArgs) -> Result<ExitCode, CmdError> {
-    let mut config = config(args)?;
-    if !args.no_intercept {
-        config.leaves = Some(Arc::new(leaves(args)?));
+pub use settings::load;
+
+pub fn run(loaded: LoadedConfig) -> Result<ExitCode, CmdError> {
+    let s = loaded.settings;
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if s.workers > 0 {
+        rt.worker_threads(s.workers);
     }
-    let rules = Arc::new(load_rules(&args.rules)?);
-    tracing::info!(version = %rules.version, sources = rules.sources.len(), "rules loaded");
-    let grace = Duration::from_secs(args.shutdown_grace);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CmdError::io("cannot start the async runtime"))?;
-    rt.block_on(async move {
-        let listening = serve(config, rules, grace).await.map_err(|e| CmdError::Usage(e.to_string()))?;
-        for addr in &listening.addrs {
-            eprintln!("trackstrip: listening on {addr}");
-        }
-        let stop = listening.stopper();
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            tracing::info!("shutting down: draining in-flight requests");
-            let _ = stop.send(true);
-        });
-        listening.wait().await;
-        Ok(ExitCode::SUCCESS)
-    })
+    let rt = rt.enable_all().build().map_err(CmdError::io("cannot start the async runtime"))?;
+    rt.block_on(run_async(s))
 }
 
-pub fn config(args: &ServeArgs) -> Result<ProxyConfig, CmdError> {
-    let mut listen = Vec::new();
-    for l in &args.listen {
-        let addrs: Vec<SocketAddr> = l
-            .to_socket_addrs()
-            .map_err(|e| {
-                CmdError::Usage(format!("--listen {l:?}: {e} (expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080)"))
-            })?
-            .collect();
-        let Some(first) = addrs.first() else {
-            return Err(CmdError::Usage(format!("--listen {l:?}: no address")));
-        };
-        if !first.ip().is_loopback() {
-            return Err(CmdError::Usage(format!(
-                "--listen {l}: not a loopback address. trackstrip refuses to serve a network without access \
-                 control (that would make it an open proxy); listen on 127.0.0.1 or [::1]."
-            )));
-        }
-        listen.push(*first);
+async fn run_async(s: Settings) -> Result<ExitCode, CmdError> {
+    let telemetry = Arc::new(Telemetry::new());
+    let subscribed = settings::subscriptions(&s);
+    if !subscribed.is_empty() {
+        // First start: fetch lists that were never downloaded, so they apply from the start.
+        refresh(&s, &subscribed, &telemetry, false).await;
     }
-    let mode = match &args.upstream {
-        None => Mode::Forward,
-        Some(u) => {
-            let url = url::Url::parse(u).map_err(|e| CmdError::Usage(format!("--upstream {u:?}: {e}")))?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(CmdError::Usage(format!("--upstream {u:?}: must be an http:// or https:// URL")));
+    let rules = Arc::new(LiveRules::load(settings::rule_options(&s))?);
+    let current = rules.current();
+    tracing::info!(version = %current.version, sources = current.sources.len(), "rules loaded");
+    drop(current);
+    let users = settings::users(&s)?;
+    let mut config = settings::proxy_config(&s, users.clone());
+    if s.intercept.enabled {
+        config.leaves = Some(Arc::new(leaves(&s)?));
+    }
+    let admin = match s.admin.0 {
+        Some(addr) => Some(AdminListener::bind(addr).await.map_err(|e| {
+            CmdError::Usage(format!("admin listener {addr}: {e} (set admin = \"ADDR\" or --admin off)"))
+        })?),
+        None => None,
+    };
+    config.refused_addrs.extend(admin.as_ref().map(|a| a.addr));
+    let grace = Duration::from_secs(s.timeouts.shutdown_grace);
+    let listening = serve(config, rules.clone(), telemetry.clone(), grace).await?;
+    for addr in &listening.addrs {
+        eprintln!("trackstrip: listening on {addr}");
+    }
+    let (admin_stop, admin_stopped) = watch::channel(false);
+    let admin_task = admin.map(|a| {
+        eprintln!("trackstrip: admin on http://{}/ (metrics, healthz, readyz, proxy.pac)", a.addr);
+        a.spawn(listening.state(), settings::pac(&s), admin_stopped)
+    });
+
+    let reloader = Arc::new(Reloader { rules, users, telemetry: telemetry.clone() });
+    let _watcher = if s.watch {
+        match reloader.clone().watch() {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!("cannot watch rule files, reload with SIGHUP: {e}");
+                None
             }
-            Mode::Reverse { upstream: url }
+        }
+    } else {
+        None
+    };
+    spawn_sighup(reloader.clone());
+    if !subscribed.is_empty() {
+        tokio::spawn(keep_lists_fresh(s.clone(), subscribed, telemetry, reloader));
+    }
+
+    let stop = listening.stopper();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: draining in-flight requests");
+        let _ = stop.send(true);
+    });
+    listening.wait().await;
+    let _ = admin_stop.send(true);
+    if let Some(t) = admin_task {
+        let _ = t.await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks every subscribed list that is due (all with `force`). True when one changed.
+pub async fn refresh(s: &Settings, urls: &[url::Url], telemetry: &Telemetry, force: bool) -> bool {
+    let store = ListStore::new(&s.data_dir());
+    let client = match build_client(&settings::upstream(s)) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("cannot update lists: {e}");
+            return false;
         }
     };
-    let pins = args
-        .resolve
-        .iter()
-        .map(|p| parse_pin(p))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CmdError::Usage(e.to_string()))?;
-    let upstream = UpstreamOptions {
-        extra_roots: args.extra_roots.clone(),
-        pins: Pins::new(pins),
-        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        ..UpstreamOptions::default()
-    };
-    Ok(ProxyConfig {
-        listen,
-        mode,
-        upstream,
-        enforce: !args.report_only,
-        header: !args.no_header,
-        response_timeout: Duration::from_secs(args.response_timeout.max(1)),
-        body_idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
-        max_header_bytes: args.max_header_bytes.max(8192),
-        leaves: None,
-        skip_intercept: args
-            .skip_intercept
-            .iter()
-            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
-            .collect(),
-    })
+    let mut changed = false;
+    for url in urls {
+        match store.update(&client, url, force, Duration::from_secs(60)).await {
+            Ok(Updated::Downloaded(n)) => {
+                telemetry.list_update("updated");
+                tracing::info!(%url, filters = n, "list downloaded");
+                changed = true;
+            }
+            Ok(Updated::NotModified) => telemetry.list_update("unchanged"),
+            Ok(Updated::Fresh) => {}
+            Err(e) => {
+                telemetry.list_update("failed");
+                tracing::warn!("{e}");
+            }
+        }
+    }
+    changed
+}
+
+/// Re-checks lists when they expire; reloads the rules when one changed.
+async fn keep_lists_fresh(s: Settings, urls: Vec<url::Url>, telemetry: Arc<Telemetry>, reloader: Arc<Reloader>) {
+    let store = ListStore::new(&s.data_dir());
+    loop {
+        let next = urls.iter().map(|u| store.next_due(u)).min().unwrap_or(u64::MAX);
+        // A failed download is retried within the hour, not at the list's full period.
+        let wait = next.saturating_sub(unix_now()).clamp(60, 3600);
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+        if refresh(&s, &urls, &telemetry, false).await && !s.watch {
+            reloader.reload("lists updated");
+        }
+    }
+}
+
+fn spawn_sighup(reloader: Arc<Reloader>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+        while hup.recv().await.is_some() {
+            reloader.reload("SIGHUP");
+        }
+    });
 }
 
 /// The CA (made on first use) and its cache of site certificates.
-fn leaves(args: &ServeArgs) -> Result<LeafCache, CmdError> {
-    let dir = super::ca::dir(&args.ca);
+fn leaves(s: &Settings) -> Result<LeafCache, CmdError> {
+    let dir = s.ca_dir();
     let (ca, created) = LocalCa::load_or_create(&dir).map_err(|e| CmdError::Usage(e.to_string()))?;
     if created {
         eprintln!(

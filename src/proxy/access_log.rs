@@ -1,13 +1,16 @@
 //! One access line per request, written when its response body ends (or is abandoned):
 //! method, URL (no query: it can carry tokens), status, what trackstrip did, trackers
-//! stripped, bytes, duration. No bodies, cookies or credentials, ever.
+//! stripped, bytes, duration. No bodies, cookies or credentials, ever. The same record feeds
+//! the request metrics.
 
-use super::{BoxError, ProxyBody};
+use super::{BoxError, ProxyBody, ProxyState};
+use crate::telemetry::Telemetry;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, SizeHint};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -39,9 +42,10 @@ impl Action {
 }
 
 /// The access line being filled in.
-#[derive(Debug)]
 pub struct Record {
     pub peer: SocketAddr,
+    /// The authenticated proxy user (the name only).
+    pub user: Option<Arc<str>>,
     pub method: String,
     pub url: String,
     pub status: u16,
@@ -53,16 +57,19 @@ pub struct Record {
     pub bytes_out: u64,
     pub started: Instant,
     pub detail: Option<String>,
+    telemetry: Arc<Telemetry>,
+    truncate_ip: bool,
 }
 
 impl Record {
-    pub fn new(peer: SocketAddr, method: &http::Method, url: &str) -> Record {
-        // The query can carry session tokens: never logged.
-        let url = url.split(['?', '#']).next().unwrap_or(url).to_string();
+    pub fn new(state: &ProxyState, peer: SocketAddr, method: &http::Method, url: &str) -> Record {
         Record {
             peer,
+            user: None,
+            telemetry: state.telemetry.clone(),
+            truncate_ip: state.config.truncate_client_ip,
             method: method.to_string(),
-            url,
+            url: loggable(url),
             status: 0,
             action: Action::Pass,
             trackers: 0,
@@ -73,10 +80,18 @@ impl Record {
         }
     }
 
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
+    }
+
     pub fn emit(&self) {
+        let elapsed = self.started.elapsed();
+        self.telemetry.request_done(self.action.as_str(), self.status, elapsed, self.bytes_in, self.bytes_out);
+        let client = if self.truncate_ip { truncate(self.peer.ip()) } else { self.peer.ip().to_string() };
         tracing::info!(
             target: "trackstrip::access",
-            client = %self.peer.ip(),
+            client = %client,
+            user = self.user.as_deref().unwrap_or(""),
             method = %self.method,
             url = %self.url,
             status = self.status,
@@ -84,10 +99,40 @@ impl Record {
             trackers = self.trackers,
             bytes_in = self.bytes_in,
             bytes_out = self.bytes_out,
-            ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            ms = elapsed.as_secs_f64() * 1000.0,
             detail = self.detail.as_deref().unwrap_or(""),
             "request"
         );
+    }
+}
+
+/// A URL as it may be logged: no query or fragment (they carry tokens), no user:password@.
+pub fn loggable(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or(url);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The client's network, not the client: a.b.c.0/24, or the /48 for IPv6.
+fn truncate(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => truncate(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
     }
 }
 
@@ -152,5 +197,24 @@ impl Drop for Metered {
             r.detail = Some("client went away".into());
         }
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_urls_lose_queries_and_credentials() {
+        assert_eq!(loggable("http://ada:secret@news.test:8080/a?token=1#x"), "http://news.test:8080/a");
+        assert_eq!(loggable("https://news.test/p/q"), "https://news.test/p/q");
+        assert_eq!(loggable("news.test:443"), "news.test:443");
+    }
+
+    #[test]
+    fn truncated_client_addresses() {
+        assert_eq!(truncate("10.1.2.3".parse().unwrap()), "10.1.2.0/24");
+        assert_eq!(truncate("2001:db8:1:2::5".parse().unwrap()), "2001:db8:1::/48");
+        assert_eq!(truncate("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.0/24");
     }
 }

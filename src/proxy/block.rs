@@ -63,3 +63,14 @@ pub fn respond(
     }
     (resp, answer)
 }
+
+/// The dashboard's record of a blocked request.
+pub fn removal(v: &Verdict) -> crate::telemetry::recent::Removal {
+    crate::telemetry::recent::Removal {
+        what: v.name.to_string(),
+        owner: Some(v.owner.to_string()),
+        category: Some(v.category.as_str().to_string()),
+        action: "block",
+        rule: Some(v.rule.location()),
+    }
+}

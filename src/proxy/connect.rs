@@ -5,7 +5,8 @@ use super::access_log::{Action, Record};
 use super::error_page::page;
 use super::prefixed::Prefixed;
 use super::service::ConnContext;
-use super::{ProxyBody, ProxyState, intercept};
+use super::{ProxyBody, ProxyState, intercept, target};
+use crate::rules::Rules;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Empty};
@@ -20,6 +21,7 @@ use tokio::net::TcpStream;
 
 pub async fn handle(
     state: &Arc<ProxyState>,
+    rules: &Rules,
     ctx: &ConnContext,
     req: Request<Incoming>,
     mut record: Record,
@@ -30,15 +32,32 @@ pub async fn handle(
     let host = authority.host().trim_matches(['[', ']']).to_string();
     let port = authority.port_u16().unwrap_or(443);
     record.url = format!("{host}:{port}");
-    if let Some(rule) = skipped(state, &host) {
+    if !state.config.access.port_allowed(port) {
+        state.telemetry.refused("port");
+        let detail = format!(
+            "This proxy only opens tunnels to ports {} (access.connect_ports).",
+            state.config.access.connect_ports.iter().flatten().map(u16::to_string).collect::<Vec<_>>().join(", ")
+        );
+        return local(page(StatusCode::FORBIDDEN, "Port not allowed", &detail), record);
+    }
+    if let Ok(ip) = host.parse::<std::net::IpAddr>()
+        && let Err(why) = state.config.upstream.guard.check(ip)
+    {
+        state.telemetry.refused("target");
+        return local(target::refused_target(&host, why), record);
+    }
+    if let Some(rule) = skipped(state, rules, &host) {
         record.detail = Some(format!("not intercepted ({rule})"));
     } else if state.leaves.is_some() {
         // Answer at once, look at the first bytes: a TLS ClientHello is intercepted, anything
         // else is tunnelled as it is.
-        let (state, peer) = (state.clone(), ctx.peer);
+        let (state, peer, user) = (state.clone(), ctx.peer, ctx.user.clone().or_else(|| record.user.clone()));
         tokio::spawn(async move {
             match hyper::upgrade::on(req).await {
-                Ok(upgraded) => peek_and_serve(state, peer, host, port, TokioIo::new(upgraded), record).await,
+                Ok(upgraded) => {
+                    let conn = Conn { peer, user, host, port };
+                    peek_and_serve(state, conn, TokioIo::new(upgraded), record).await
+                }
                 Err(e) => {
                     record.detail = Some(format!("upgrade failed: {e}"));
                     record.emit();
@@ -69,22 +88,23 @@ fn ok_200() -> Response<ProxyBody> {
 }
 
 /// The skip-list rule that keeps this host out of interception, if any.
-fn skipped(state: &ProxyState, host: &str) -> Option<String> {
+fn skipped(state: &ProxyState, rules: &Rules, host: &str) -> Option<String> {
     let h = host.to_ascii_lowercase();
     if let Some(extra) = state.config.skip_intercept.iter().find(|s| h == **s || h.ends_with(&format!(".{s}"))) {
         return Some(format!("--skip-intercept {extra}"));
     }
-    state.rules.skip_intercept.matches(&h).map(|r| r.location())
+    rules.skip_intercept.matches(&h).map(|r| r.location())
 }
 
-async fn peek_and_serve(
-    state: Arc<ProxyState>,
-    peer: SocketAddr,
-    host: String,
-    port: u16,
-    mut io: TokioIo<Upgraded>,
-    mut record: Record,
-) {
+/// The client side of a CONNECT tunnel.
+pub struct Conn {
+    pub peer: SocketAddr,
+    pub user: Option<Arc<str>>,
+    pub host: String,
+    pub port: u16,
+}
+
+async fn peek_and_serve(state: Arc<ProxyState>, conn: Conn, mut io: TokioIo<Upgraded>, mut record: Record) {
     let mut first = [0u8; 1];
     let n = match tokio::time::timeout(Duration::from_secs(30), io.read(&mut first)).await {
         Ok(Ok(n)) => n,
@@ -94,13 +114,14 @@ async fn peek_and_serve(
     if n == 1 && first[0] == 0x16 {
         record.action = Action::Tunnel;
         record.detail = Some("intercepted".into());
-        let result = intercept::serve_tls(state, peer, host, port, Prefixed::new(prefix, io)).await;
+        let peer = conn.peer;
+        let result = intercept::serve_tls(state, conn, Prefixed::new(prefix, io)).await;
         if let Err(e) = result {
             tracing::debug!(client = %peer, error = %e, "intercepted connection ended");
         }
         return;
     }
-    match connect(&state, &host, port).await {
+    match connect(&state, &conn.host, conn.port).await {
         Ok(upstream) => {
             record.detail = Some("not TLS: tunnelled".into());
             tunnel(io, upstream, prefix, record).await;
@@ -136,6 +157,17 @@ pub async fn connect(state: &ProxyState, host: &str, port: u16) -> Result<TcpStr
     };
     if addrs.is_empty() {
         return Err(page(StatusCode::BAD_GATEWAY, "Host not found", &format!("No address was found for {host}.")));
+    }
+    // Pinned addresses are the operator's choice; resolved ones must pass the target guard.
+    let pinned = state.config.upstream.pins.get(host).is_some();
+    let mut addrs = addrs;
+    if !pinned {
+        let refused = addrs.iter().find_map(|a| state.config.upstream.guard.check(a.ip()).err().map(|w| (a.ip(), w)));
+        addrs.retain(|a| state.config.upstream.guard.check(a.ip()).is_ok());
+        if let (true, Some((ip, why))) = (addrs.is_empty(), refused) {
+            state.telemetry.refused("target");
+            return Err(target::refused_target(&format!("{host} ({ip})"), why));
+        }
     }
     if addrs.iter().any(|a| state.local_addrs.contains(a)) {
         return Err(page(

@@ -21,3 +21,15 @@ pub fn page(status: StatusCode, title: &str, detail: &str) -> Response<ProxyBody
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
+
+/// 407: the proxy wants a user name and password (Basic).
+pub fn proxy_auth_required() -> Response<ProxyBody> {
+    let mut resp = page(
+        StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+        "Sign in to the proxy",
+        "This proxy asks for a user name and password. Your administrator can give you one.",
+    );
+    resp.headers_mut()
+        .insert(header::PROXY_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"trackstrip\", charset=\"UTF-8\""));
+    resp
+}

@@ -14,46 +14,60 @@ pub async fn fetch(state: &ProxyState, req: Request<ProxyBody>) -> Result<Respon
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => {
             tracing::debug!(%host, error = %chain(&e), "upstream request failed");
-            Err(error_page(&e, &host))
+            let (kind, page) = error_page(&e, &host);
+            if kind == "target" {
+                state.telemetry.refused("target");
+            } else {
+                state.telemetry.upstream_error(kind);
+            }
+            Err(page)
         }
-        Err(_) => Err(page(
-            StatusCode::GATEWAY_TIMEOUT,
-            "The site took too long",
-            &format!("{host} sent no response within {} seconds.", timeout.as_secs()),
-        )),
+        Err(_) => {
+            state.telemetry.upstream_error("timeout");
+            Err(page(
+                StatusCode::GATEWAY_TIMEOUT,
+                "The site took too long",
+                &format!("{host} sent no response within {} seconds.", timeout.as_secs()),
+            ))
+        }
     }
 }
 
-fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> Response<ProxyBody> {
+/// The page for a failed fetch, and its kind for the metrics.
+fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> (&'static str, Response<ProxyBody>) {
     let text = chain(e);
     let lower = text.to_ascii_lowercase();
     let io_kind = io_kind(e);
-    if io_kind == Some(std::io::ErrorKind::TimedOut) || lower.contains("timed out") {
-        return page(
-            StatusCode::GATEWAY_TIMEOUT,
-            "Connection timed out",
-            &format!("Connecting to {host} took too long."),
-        );
+    if let Some(at) = text.find(crate::upstream::REFUSED_BY_GUARD) {
+        let why = text[at..].split_once(": ").map_or("", |(_, w)| w);
+        return ("target", page(StatusCode::FORBIDDEN, "Address refused", &format!("{host}: {why}.")));
     }
-    let (title, detail) = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
-        ("Connection refused", format!("{host} refused the connection (nothing is listening there)."))
+    if io_kind == Some(std::io::ErrorKind::TimedOut) || lower.contains("timed out") {
+        let p =
+            page(StatusCode::GATEWAY_TIMEOUT, "Connection timed out", &format!("Connecting to {host} took too long."));
+        return ("timeout", p);
+    }
+    let (kind, title, detail) = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+        ("refused", "Connection refused", format!("{host} refused the connection (nothing is listening there)."))
     } else if lower.contains("dns")
         || lower.contains("lookup")
         || lower.contains("name or service not known")
         || lower.contains("no address")
     {
-        ("Host not found", format!("No address was found for {host}."))
+        ("dns", "Host not found", format!("No address was found for {host}."))
     } else if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("notvalidforname") {
         (
+            "tls",
             "Certificate not accepted",
             format!("{host}'s TLS certificate could not be verified, so trackstrip did not connect: {text}"),
         )
     } else if e.is_connect() {
-        ("Cannot connect", format!("Connecting to {host} failed: {text}"))
+        ("connect", "Cannot connect", format!("Connecting to {host} failed: {text}"))
     } else {
-        ("The site failed", format!("{host} closed the connection or answered with something that is not HTTP: {text}"))
+        let detail = format!("{host} closed the connection or answered with something that is not HTTP: {text}");
+        ("protocol", "The site failed", detail)
     };
-    page(StatusCode::BAD_GATEWAY, title, &detail)
+    (kind, page(StatusCode::BAD_GATEWAY, title, &detail))
 }
 
 fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {

@@ -4,12 +4,11 @@
 //! fully verified connection made by the pooled client.
 
 use super::ProxyState;
+use super::connect::Conn;
 use super::service::{self, ConnContext};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -21,9 +20,7 @@ use tokio_rustls::LazyConfigAcceptor;
 /// CONNECT inside a tunnel), and a named future type breaks that cycle for the compiler.
 pub fn serve_tls<IO>(
     state: Arc<ProxyState>,
-    peer: SocketAddr,
-    host: String,
-    port: u16,
+    conn: Conn,
     io: IO,
 ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
 where
@@ -35,15 +32,14 @@ where
             .await
             .map_err(|e| format!("reading the ClientHello: {e}"))?;
         // The certificate names what the browser asked for (SNI); without SNI, the CONNECT host.
+        let Conn { peer, user, host, port } = conn;
         let name = start.client_hello().server_name().map(str::to_string).unwrap_or_else(|| host.clone());
         let config = leaves.config_for(&name).map_err(|e| e.to_string())?;
         let tls =
             start.into_stream(config).await.map_err(|e| format!("TLS handshake with the client for {name}: {e}"))?;
-        let ctx = Arc::new(ConnContext { peer, intercepted: Some(format!("{host}:{port}")) });
+        let ctx = Arc::new(ConnContext { peer, intercepted: Some(format!("{host}:{port}")), user });
+        let builder = super::listen::builder(&state);
         let svc = service_fn(move |req| service::handle(state.clone(), ctx.clone(), req));
-        auto::Builder::new(TokioExecutor::new())
-            .serve_connection_with_upgrades(TokioIo::new(tls), svc)
-            .await
-            .map_err(|e| format!("serving {name}: {e}"))
+        builder.serve_connection_with_upgrades(TokioIo::new(tls), svc).await.map_err(|e| format!("serving {name}: {e}"))
     })
 }

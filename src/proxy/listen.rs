@@ -1,9 +1,12 @@
-//! Listening: bind every `--listen` address, accept connections, serve HTTP/1.1 and HTTP/2 on
-//! each with hyper, and stop gracefully (in-flight requests finish, within a bound).
+//! Listening: bind every `--listen` address, accept connections (from allowed networks, up to
+//! the connection limit), serve HTTP/1.1 and HTTP/2 on each with hyper, and stop gracefully
+//! (in-flight requests finish, within a bound).
 
+use super::idle::IdleTimeout;
 use super::service::{self, ConnContext};
 use super::{ProxyConfig, ProxyState};
-use crate::rules::Rules;
+use crate::rules::LiveRules;
+use crate::telemetry::Telemetry;
 use crate::upstream::{UpstreamError, build_client};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -11,9 +14,10 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,13 +35,20 @@ pub enum ServeError {
 /// A running proxy: where it listens, and how to stop it.
 pub struct Listening {
     pub addrs: Vec<SocketAddr>,
+    state: Arc<ProxyState>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Listening {
+    /// What the proxy shares with the admin listener (rules, counters, readiness).
+    pub fn state(&self) -> Arc<ProxyState> {
+        self.state.clone()
+    }
+
     /// Stops accepting, lets in-flight requests finish for up to `grace`, then returns.
     pub async fn shutdown(self, grace: Duration) {
+        self.state.draining.store(true, Ordering::Relaxed);
         let _ = self.stop.send(true);
         let all = futures_util::future::join_all(self.tasks);
         let _ = tokio::time::timeout(grace + Duration::from_millis(100), all).await;
@@ -55,7 +66,12 @@ impl Listening {
 }
 
 /// Binds every address and starts serving. Returns once all are bound.
-pub async fn serve(config: ProxyConfig, rules: Arc<Rules>, grace: Duration) -> Result<Listening, ServeError> {
+pub async fn serve(
+    config: ProxyConfig,
+    rules: Arc<LiveRules>,
+    telemetry: Arc<Telemetry>,
+    grace: Duration,
+) -> Result<Listening, ServeError> {
     let client = build_client(&config.upstream)?;
     let roots = crate::upstream::root_store(&config.upstream.extra_roots, config.upstream.system_roots)?;
     let mut upgrade_tls = crate::upstream::client_tls_config(roots)?;
@@ -66,32 +82,39 @@ pub async fn serve(config: ProxyConfig, rules: Arc<Rules>, grace: Duration) -> R
         let bound = l.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         listeners.push((l, bound));
     }
-    let local_addrs: Vec<SocketAddr> = listeners.iter().map(|(_, a)| *a).collect();
+    let addrs: Vec<SocketAddr> = listeners.iter().map(|(_, a)| *a).collect();
+    let mut local_addrs = addrs.clone();
+    local_addrs.extend(&config.refused_addrs);
     let leaves = config.leaves.clone();
+    telemetry.rules_loaded(&rules.current().version);
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let state = Arc::new(ProxyState {
         config,
         rules,
+        telemetry,
+        draining: Default::default(),
         client,
         upgrade_tls: Arc::new(upgrade_tls),
         leaves,
-        local_addrs: local_addrs.clone(),
+        local_addrs,
     });
     let (stop, stopped) = watch::channel(false);
     let tasks = listeners
         .into_iter()
         .map(|(l, addr)| {
             tracing::info!(%addr, "listening");
-            tokio::spawn(accept_loop(l, state.clone(), stopped.clone(), grace))
+            tokio::spawn(accept_loop(l, state.clone(), slots.clone(), stopped.clone(), grace))
         })
         .collect();
-    Ok(Listening { addrs: local_addrs, stop, tasks })
+    Ok(Listening { addrs, state, stop, tasks })
 }
 
-fn builder(state: &ProxyState) -> auto::Builder<TokioExecutor> {
+/// hyper's connection settings, shared by plain and intercepted connections.
+pub(super) fn builder(state: &ProxyState) -> auto::Builder<TokioExecutor> {
     let mut b = auto::Builder::new(TokioExecutor::new());
     b.http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(state.config.header_read_timeout)
         .max_buf_size(state.config.max_header_bytes.max(8192));
     b.http2().timer(TokioTimer::new()).max_header_list_size(state.config.max_header_bytes as u32);
     b
@@ -100,12 +123,19 @@ fn builder(state: &ProxyState) -> auto::Builder<TokioExecutor> {
 async fn accept_loop(
     listener: TcpListener,
     state: Arc<ProxyState>,
+    slots: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
 ) {
     let graceful = GracefulShutdown::new();
     let builder = builder(&state);
     loop {
+        // At the connection limit, stop accepting: new clients wait in the backlog.
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => s,
+            _ = stopped.changed() => break,
+        };
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             r = listener.accept() => r,
             _ = stopped.changed() => break,
@@ -119,11 +149,18 @@ async fn accept_loop(
                 continue;
             }
         };
+        if !state.config.access.client_allowed(peer.ip()) {
+            tracing::debug!(client = %peer.ip(), "connection refused: not in access.allow");
+            state.telemetry.refused("network");
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         let ctx = Arc::new(ConnContext::plain(peer));
         let st = state.clone();
         let svc = service_fn(move |req| service::handle(st.clone(), ctx.clone(), req));
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
+        let held = OpenConnection::new(slot, state.telemetry.clone());
+        let io = IdleTimeout::new(stream, state.config.client_idle_timeout).holding(held);
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc).into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
@@ -131,8 +168,28 @@ async fn accept_loop(
             }
         });
     }
+    state.draining.store(true, Ordering::Relaxed);
     drop(listener);
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!(?grace, "in-flight requests still running after the grace period; stopping anyway");
+    }
+}
+
+/// A connection's slot under `max_connections`, and its place in the open-connections gauge.
+struct OpenConnection {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+    telemetry: Arc<Telemetry>,
+}
+
+impl OpenConnection {
+    fn new(slot: tokio::sync::OwnedSemaphorePermit, telemetry: Arc<Telemetry>) -> Self {
+        telemetry.connection_opened();
+        OpenConnection { _slot: slot, telemetry }
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.telemetry.connection_closed();
     }
 }

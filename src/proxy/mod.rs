@@ -1,7 +1,7 @@
 //! `trackstrip serve`: the proxy. One request travels:
 //!
 //! ```text
-//! listen (accept) → service (route) → connect (CONNECT: tunnel)
+//! listen (accept, access) → service (auth, route) → connect (CONNECT: tunnel or intercept)
 //!                                   → target (which URL) → request_kind → block (answer locally)
 //!                                   → forward (upstream fetch) → response (headers, decode →
 //!                                     strip → encode) → client, logging on the way (access)
@@ -17,6 +17,7 @@ mod connect;
 mod error_page;
 mod forward;
 mod headers;
+mod idle;
 mod intercept;
 mod listen;
 mod prefixed;
@@ -26,9 +27,12 @@ mod service;
 mod target;
 mod websocket;
 
-pub use listen::{Listening, serve};
+pub(crate) use forward::chain as error_chain;
+pub use listen::{Listening, ServeError, serve};
 
-use crate::rules::Rules;
+use crate::access::AccessPolicy;
+use crate::rules::LiveRules;
+use crate::telemetry::Telemetry;
 use crate::upstream::{HttpClient, UpstreamOptions};
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -68,6 +72,33 @@ pub struct ProxyConfig {
     pub leaves: Option<Arc<crate::ca::LeafCache>>,
     /// Hosts never intercepted, besides the rules' skip list.
     pub skip_intercept: Vec<String>,
+    /// Who may connect, authenticate, and where CONNECT and requests may go.
+    pub access: AccessPolicy,
+    /// Longest wait for a client's request head.
+    pub header_read_timeout: Duration,
+    /// Longest silence (both ways) on a client connection before it is closed.
+    pub client_idle_timeout: Duration,
+    /// Client connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Sites whose pages are never stripped and whose requests are never blocked.
+    pub allow_sites: Vec<String>,
+    /// Other addresses of this process that requests must not reach (the admin listener).
+    pub refused_addrs: Vec<SocketAddr>,
+    /// Log client addresses as their /24 or /48.
+    pub truncate_client_ip: bool,
+}
+
+impl ProxyConfig {
+    /// Is `host` one of the `allow_sites` (or a subdomain of one)?
+    pub fn site_allowed(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.');
+        !host.is_empty()
+            && self.allow_sites.iter().any(|s| {
+                host.len() >= s.len()
+                    && host[host.len() - s.len()..].eq_ignore_ascii_case(s)
+                    && (host.len() == s.len() || host.as_bytes()[host.len() - s.len() - 1] == b'.')
+            })
+    }
 }
 
 impl Default for ProxyConfig {
@@ -83,6 +114,13 @@ impl Default for ProxyConfig {
             max_header_bytes: 64 * 1024,
             leaves: None,
             skip_intercept: Vec::new(),
+            access: AccessPolicy::default(),
+            header_read_timeout: Duration::from_secs(30),
+            client_idle_timeout: Duration::from_secs(120),
+            max_connections: 4096,
+            allow_sites: Vec::new(),
+            refused_addrs: Vec::new(),
+            truncate_client_ip: false,
         }
     }
 }
@@ -90,12 +128,17 @@ impl Default for ProxyConfig {
 /// What every connection shares.
 pub struct ProxyState {
     pub config: ProxyConfig,
-    pub rules: Arc<Rules>,
+    /// The rules; each request takes the current set once and keeps it.
+    pub rules: Arc<LiveRules>,
+    pub telemetry: Arc<Telemetry>,
+    /// Set when shutting down: /readyz answers 503 so load balancers stop sending.
+    pub draining: std::sync::atomic::AtomicBool,
     pub client: HttpClient<ProxyBody>,
     /// TLS for WebSocket upgrades to https origins (HTTP/1.1 only), same roots as `client`.
     pub upgrade_tls: Arc<rustls::ClientConfig>,
     pub leaves: Option<Arc<crate::ca::LeafCache>>,
-    /// The addresses actually bound (ports resolved), to refuse requests that loop back.
+    /// The addresses actually bound (ports resolved) and the admin listener's, to refuse
+    /// requests that loop back.
     pub local_addrs: Vec<SocketAddr>,
 }
 

@@ -9,6 +9,8 @@ use crate::audit::AuditEvent;
 use crate::body::Coding;
 use crate::body::pipeline::{Outcome, Spec, Transfer, strip_body};
 use crate::policy::PageContext;
+use crate::rules::Rules;
+use crate::telemetry::recent::Removal;
 use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 
 pub fn respond(
     state: &Arc<ProxyState>,
+    rules: &Arc<Rules>,
     target: &Target,
     method: &Method,
     resp: Response<Incoming>,
@@ -30,10 +33,13 @@ pub fn respond(
     }
     let page_url = page_url(target);
     let page = PageContext::new(&page_url).unwrap_or_else(|_| PageContext::unknown());
-    for url in filter_link_header(&mut parts.headers, &state.rules, &page) {
-        tracing::info!(target: "trackstrip::audit", page = %record.url, %url, "Link header to a tracker removed");
+    let allowed_site = state.config.site_allowed(page.host());
+    if !allowed_site && state.config.enforce {
+        for url in filter_link_header(&mut parts.headers, rules, &page) {
+            tracing::info!(target: "trackstrip::audit", page = %record.url, %url, "Link header to a tracker removed");
+        }
     }
-    let plan = plan(&parts, method);
+    let plan = if allowed_site { Err("site allowed in config") } else { plan(&parts, method) };
     let coding = match plan {
         Ok(c) => c,
         Err(why) => {
@@ -53,7 +59,7 @@ pub fn respond(
     let spec = Spec {
         coding,
         charset: crate::audit::content_type_charset(parts.headers.get(header::CONTENT_TYPE)),
-        rules: state.rules.clone(),
+        rules: rules.clone(),
         page,
         enforce: state.config.enforce,
         idle: state.config.body_idle_timeout,
@@ -119,6 +125,7 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
     match outcome {
         Outcome::Done(out) => {
             record.trackers = out.stats.trackers;
+            count(&record, &out.events);
             if !out.events.is_empty() {
                 tracing::info!(target: "trackstrip::audit", page = %record.url, stripped = out.stats.trackers, "{}", summary(&out.events));
             }
@@ -126,7 +133,10 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
                 record.detail = Some(format!("stripping stopped early: {why}"));
             }
         }
-        Outcome::UpstreamFailed(why) => record.detail = Some(why),
+        Outcome::UpstreamFailed(why) => {
+            record.telemetry().upstream_error("body");
+            record.detail = Some(why);
+        }
         Outcome::ClientGone => record.detail = Some("client went away".into()),
         Outcome::Unrewritable(why) => {
             record.action = Action::Pass;
@@ -134,6 +144,26 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
         }
     }
     record.emit();
+}
+
+/// Metrics by owner and category, and the page's line on the dashboard.
+fn count(record: &Record, events: &[AuditEvent]) {
+    let telemetry = record.telemetry();
+    let mut removed = Vec::new();
+    let mut enforced = true;
+    for e in events.iter().filter(|e| e.action.strips()) {
+        enforced &= e.enforced;
+        let category = e.category.map(|c| c.as_str());
+        telemetry.tracker_stripped(e.owner.as_deref(), category, e.enforced);
+        removed.push(Removal {
+            what: e.tracker.clone().or_else(|| e.host.clone()).unwrap_or_else(|| e.element.clone()),
+            owner: e.owner.clone(),
+            category: category.map(str::to_string),
+            action: e.action.as_str(),
+            rule: e.rule.as_ref().map(|r| r.location()),
+        });
+    }
+    telemetry.recent.page(&record.url, enforced, removed);
 }
 
 /// "Google Analytics (rules/trackers.toml:25), comScore (rules/trackers.toml:244), ..."

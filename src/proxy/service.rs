@@ -1,12 +1,13 @@
 //! The per-request service: route CONNECT to the tunnel, answer tracker requests here, clean
 //! tracking parameters out of the URL, fetch the rest upstream and filter the response.
 
-use super::access_log::{Action, Record};
+use super::access_log::{Action, Record, loggable};
 use super::headers::{add_via, restrict_accept_encoding, strip_hop_by_hop};
 use super::{
     BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target, websocket,
 };
 use crate::policy::{Decision, PageContext, ResourceUrl, classify};
+use crate::rules::Rules;
 use http::{HeaderValue, Method, Request, Response, Version, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -22,11 +23,13 @@ pub struct ConnContext {
     pub peer: SocketAddr,
     /// `host:port` when the connection is an intercepted TLS tunnel (requests are origin-form).
     pub intercepted: Option<String>,
+    /// The proxy user this connection proved (an intercepted tunnel inherits its CONNECT's).
+    pub user: Option<Arc<str>>,
 }
 
 impl ConnContext {
     pub fn plain(peer: SocketAddr) -> ConnContext {
-        ConnContext { peer, intercepted: None }
+        ConnContext { peer, intercepted: None, user: None }
     }
 }
 
@@ -35,16 +38,35 @@ pub async fn handle(
     ctx: Arc<ConnContext>,
     req: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
-    let record = Record::new(ctx.peer, req.method(), &req.uri().to_string());
+    let mut record = Record::new(&state, ctx.peer, req.method(), &req.uri().to_string());
     let span = tracing::debug_span!("request", method = %req.method(), host = req.uri().host().unwrap_or(""));
-    if req.method() == Method::CONNECT {
-        return Ok(connect::handle(&state, &ctx, req, record).instrument(span).await);
+    if let Some(users) = &state.config.access.users
+        && matches!(state.config.mode, Mode::Forward)
+    {
+        record.user = match &ctx.user {
+            Some(u) => Some(u.clone()),
+            None => match users.verify(req.headers().get(header::PROXY_AUTHORIZATION)).await {
+                Some(u) => Some(u),
+                None => {
+                    if req.headers().contains_key(header::PROXY_AUTHORIZATION) {
+                        state.telemetry.refused("auth");
+                    }
+                    return Ok(local(super::error_page::proxy_auth_required(), record, Action::Error));
+                }
+            },
+        };
     }
-    Ok(proxy(&state, &ctx, req, record).instrument(span).await)
+    // One rule set per request: a reload swaps it for the next requests, not this one.
+    let rules = state.rules.current();
+    if req.method() == Method::CONNECT {
+        return Ok(connect::handle(&state, &rules, &ctx, req, record).instrument(span).await);
+    }
+    Ok(proxy(&state, &rules, &ctx, req, record).instrument(span).await)
 }
 
 async fn proxy(
     state: &Arc<ProxyState>,
+    rules: &Arc<Rules>,
     ctx: &ConnContext,
     req: Request<Incoming>,
     mut record: Record,
@@ -53,7 +75,7 @@ async fn proxy(
         Ok(t) => t,
         Err(resp) => return local(resp, record, Action::Error),
     };
-    record.url = target.url[..url::Position::AfterPath].to_string();
+    record.url = loggable(&target.url[..url::Position::AfterPath]);
     let (kind, navigation) = request_kind::infer(req.headers(), target.url.path());
     let host = target.url.host_str().unwrap_or("").to_ascii_lowercase();
     let path = &target.url[url::Position::BeforePath..url::Position::AfterQuery];
@@ -63,29 +85,40 @@ async fn proxy(
         path: Cow::Borrowed(path),
     };
 
-    // A tracker: answered here, never fetched (a page the user navigates to is always fetched).
-    if !navigation {
-        let initiator = initiator(req.headers());
-        if let Decision::Tracker(v) = classify(&state.rules, &initiator, &res, kind).decision {
-            let what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
-            if state.config.enforce {
-                let (resp, answer) = block::respond(&state.rules, &res, kind, &v, state.config.header);
-                tracing::info!(target: "trackstrip::audit", url = %record.url, answer = answer.as_str(), "blocked {what}");
-                record.trackers = 1;
-                record.detail = Some(format!("{}: {what}", answer.as_str()));
-                return local(resp, record, Action::Block);
-            }
-            tracing::info!(target: "trackstrip::audit", url = %record.url, "would block {what} (report-only)");
+    if let Err(resp) = target::check_address(state, &target.url) {
+        return local(resp, record, Action::Error);
+    }
+
+    // A tracker: answered here, never fetched (a page the user navigates to is always fetched,
+    // and requests from the sites the organization allows are left alone).
+    let initiator = initiator(req.headers());
+    if !navigation
+        && !state.config.site_allowed(initiator.host())
+        && let Decision::Tracker(v) = classify(rules, &initiator, &res, kind).decision
+    {
+        let what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
+        let enforce = state.config.enforce;
+        state.telemetry.request_blocked(Some(&v.owner), Some(v.category.as_str()), enforce);
+        state.telemetry.recent.blocked(&record.url, enforce, block::removal(&v));
+        if enforce {
+            let (resp, answer) = block::respond(rules, &res, kind, &v, state.config.header);
+            tracing::info!(target: "trackstrip::audit", url = %record.url, answer = answer.as_str(), "blocked {what}");
+            record.trackers = 1;
+            record.detail = Some(format!("{}: {what}", answer.as_str()));
+            return local(resp, record, Action::Block);
         }
+        tracing::info!(target: "trackstrip::audit", url = %record.url, "would block {what} (report-only)");
     }
 
     // Tracking parameters never leave the machine.
     let mut url = target.url.clone();
     if url.query().is_some()
-        && let Some(cleaned) = state.rules.params.clean(url.as_str(), Some(&host), false)
+        && let Some(cleaned) = rules.params.clean(url.as_str(), Some(&host), false)
     {
         let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
-        tracing::info!(target: "trackstrip::audit", url = %record.url, "removed tracking parameters {}", names.join(", "));
+        let verb = if state.config.enforce { "removed" } else { "would remove (report-only)" };
+        tracing::info!(target: "trackstrip::audit", url = %record.url, "{verb} tracking parameters {}", names.join(", "));
+        state.telemetry.url_cleaned(state.config.enforce);
         if state.config.enforce
             && let Ok(u) = url::Url::parse(&cleaned.url)
         {
@@ -120,7 +153,7 @@ async fn proxy(
     parts.version = Version::HTTP_11;
     let upstream_req = Request::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync());
     match forward::fetch(state, upstream_req).await {
-        Ok(resp) => response::respond(state, &target, &method, resp, record),
+        Ok(resp) => response::respond(state, rules, &target, &method, resp, record),
         Err(page) => local(page, record, Action::Error),
     }
 }

@@ -63,6 +63,33 @@ pub fn resolve<B>(state: &ProxyState, ctx: &ConnContext, req: &Request<B>) -> Re
     }
 }
 
+/// Refuses URLs whose host is an address the proxy must not reach (link-local, metadata...).
+/// Names are checked after resolution, by the upstream resolver.
+pub fn check_address(state: &ProxyState, url: &url::Url) -> Result<(), Response<ProxyBody>> {
+    if matches!(state.config.mode, Mode::Reverse { .. }) {
+        return Ok(()); // the operator chose the origin
+    }
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+        _ => return Ok(()),
+    };
+    state.config.upstream.guard.check(ip).map_err(|why| {
+        state.telemetry.refused("target");
+        refused_target(&ip.to_string(), why)
+    })
+}
+
+pub fn refused_target(addr: &str, why: &str) -> Response<ProxyBody> {
+    page(
+        StatusCode::FORBIDDEN,
+        "Address refused",
+        &format!(
+            "trackstrip does not connect to {addr}: it is {why}. An administrator can allow it with access.allow_targets."
+        ),
+    )
+}
+
 fn bad_target(what: &str) -> Response<ProxyBody> {
     page(StatusCode::BAD_REQUEST, "Bad request", &format!("Cannot make sense of the address {what:?}."))
 }

@@ -29,6 +29,13 @@ pub struct ListHit {
 }
 
 impl ListSet {
+    /// Like `load`, for lists that may not be there yet (subscriptions not downloaded).
+    pub fn load_present(paths: &[impl AsRef<Path>], optional: &[impl AsRef<Path>]) -> Result<ListSet, RuleError> {
+        let mut all: Vec<&Path> = paths.iter().map(|p| p.as_ref()).collect();
+        all.extend(optional.iter().map(|p| p.as_ref()).filter(|p| p.exists()));
+        ListSet::load(&all)
+    }
+
     /// Reads and compiles list files. Lines the engine can't use (cosmetic filters, unknown
     /// options) are skipped, as ad blockers do; `trackstrip rules check` reports them.
     pub fn load(paths: &[impl AsRef<Path>]) -> Result<ListSet, RuleError> {
@@ -101,7 +108,7 @@ fn category_for(name: &str, text: &str) -> Category {
 }
 
 /// A line that is neither a comment, a header nor a cosmetic filter.
-pub(crate) fn is_network_filter(line: &str) -> bool {
+pub fn is_network_filter(line: &str) -> bool {
     let l = line.trim();
     !(l.is_empty()
         || l.starts_with('!')

@@ -7,6 +7,7 @@ mod error;
 mod glob;
 mod host_list;
 mod lists;
+mod live;
 mod params;
 mod pixels;
 mod rule_ref;
@@ -18,7 +19,8 @@ mod trackers;
 pub use allow::AllowRules;
 pub use error::RuleError;
 pub use host_list::HostList;
-pub use lists::{ListHit, ListSet};
+pub use lists::{ListHit, ListSet, is_network_filter};
+pub use live::LiveRules;
 pub use params::{CleanedUrl, ParamRules};
 pub use pixels::PixelRules;
 pub use rule_ref::RuleRef;
@@ -36,6 +38,10 @@ pub struct RuleOptions {
     pub rules_dir: Option<PathBuf>,
     /// `--list FILE`: ABP filter lists.
     pub lists: Vec<PathBuf>,
+    /// Subscribed lists (`data_dir/lists/*.txt`): used when they have been downloaded.
+    pub subscribed: Vec<PathBuf>,
+    /// Rule files made elsewhere (the config file's `allow.hosts`), added last.
+    pub extra: Vec<RuleFile>,
 }
 
 /// Everything trackstrip matches against, compiled. Immutable; share it behind an `Arc`.
@@ -67,7 +73,13 @@ impl Rules {
         if let Some(dir) = &opts.rules_dir {
             files = source::overlay_dir(dir, files)?;
         }
-        let lists = if opts.lists.is_empty() { None } else { Some(ListSet::load(&opts.lists)?) };
+        files.extend(opts.extra.iter().cloned());
+        let present = opts.subscribed.iter().any(|p| p.exists());
+        let lists = if opts.lists.is_empty() && !present {
+            None
+        } else {
+            Some(ListSet::load_present(&opts.lists, &opts.subscribed)?)
+        };
         Rules::from_files(&files, lists)
     }
 

@@ -4,7 +4,7 @@
 mod resolve;
 mod tls;
 
-pub use resolve::{Pins, Resolver, parse_pin};
+pub use resolve::{Pins, REFUSED_BY_GUARD, Resolver, parse_pin};
 pub use tls::{client_tls_config, root_store};
 
 use bytes::Bytes;
@@ -46,6 +46,8 @@ pub struct UpstreamOptions {
     pub connect_timeout: Duration,
     /// How long an idle pooled connection is kept.
     pub idle_timeout: Duration,
+    /// Addresses never connected to (link-local, metadata...).
+    pub guard: crate::access::TargetGuard,
 }
 
 impl Default for UpstreamOptions {
@@ -56,6 +58,7 @@ impl Default for UpstreamOptions {
             pins: Pins::default(),
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(90),
+            guard: crate::access::TargetGuard::default(),
         }
     }
 }
@@ -72,7 +75,7 @@ where
 {
     let roots = root_store(&opts.extra_roots, opts.system_roots)?;
     let tls = client_tls_config(roots)?;
-    let mut http = HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone()));
+    let mut http = HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone(), opts.guard.clone()));
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(opts.connect_timeout));

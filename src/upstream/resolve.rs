@@ -3,6 +3,7 @@
 //! nothing ever leaves 127.0.0.1.
 
 use super::UpstreamError;
+use crate::access::TargetGuard;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use std::collections::HashMap;
 use std::future::Future;
@@ -42,18 +43,23 @@ pub fn parse_pin(s: &str) -> Result<(String, IpAddr), UpstreamError> {
     Ok((host.to_string(), ip))
 }
 
-/// getaddrinfo, except for pinned names.
+/// getaddrinfo, except for pinned names; resolved addresses the guard refuses (link-local,
+/// metadata) are dropped, so a name can't smuggle the proxy to them.
 #[derive(Clone)]
 pub struct Resolver {
     pins: Pins,
+    guard: TargetGuard,
     gai: GaiResolver,
 }
 
 impl Resolver {
-    pub fn new(pins: Pins) -> Resolver {
-        Resolver { pins, gai: GaiResolver::new() }
+    pub fn new(pins: Pins, guard: TargetGuard) -> Resolver {
+        Resolver { pins, guard, gai: GaiResolver::new() }
     }
 }
+
+/// The marker the proxy looks for to answer 403 instead of 502.
+pub const REFUSED_BY_GUARD: &str = "refused by trackstrip";
 
 type Addrs = std::vec::IntoIter<SocketAddr>;
 
@@ -72,7 +78,19 @@ impl tower_service::Service<Name> for Resolver {
             return Box::pin(std::future::ready(Ok(vec![SocketAddr::new(ip, 0)].into_iter())));
         }
         let fut = self.gai.call(name);
-        Box::pin(async move { Ok(fut.await?.collect::<Vec<_>>().into_iter()) })
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = fut.await?.collect();
+            let allowed: Vec<SocketAddr> = all.iter().copied().filter(|a| guard.check(a.ip()).is_ok()).collect();
+            if allowed.is_empty()
+                && let Some(ip) = all.first().map(|a| a.ip())
+            {
+                let why = guard.check(ip).err().unwrap_or("refused");
+                let msg = format!("{REFUSED_BY_GUARD}: {ip} is {why}");
+                return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, msg));
+            }
+            Ok(allowed.into_iter())
+        })
     }
 }
 

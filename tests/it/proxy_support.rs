@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use trackstrip::proxy::{Listening, ProxyConfig, serve};
+use trackstrip::rules::LiveRules;
+use trackstrip::telemetry::Telemetry;
 
 pub type Body = BoxBody<Bytes, Infallible>;
 type Handler = Arc<dyn Fn(Request<Incoming>) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>> + Send + Sync>;
@@ -85,7 +87,7 @@ impl Origin {
 pub struct Proxy {
     pub addr: SocketAddr,
     /// Kept for the test's lifetime (the listeners run until the runtime ends).
-    _listening: Listening,
+    pub listening: Listening,
 }
 
 /// reqwest is built without a default crypto provider: use ring, like trackstrip.
@@ -98,9 +100,19 @@ impl Proxy {
     pub async fn start(tweak: impl FnOnce(&mut ProxyConfig)) -> Proxy {
         let mut config = ProxyConfig { listen: vec!["127.0.0.1:0".parse().unwrap()], ..ProxyConfig::default() };
         tweak(&mut config);
-        let listening = serve(config, crate::support::bundled(), Duration::from_secs(5)).await.expect("proxy starts");
+        Proxy::start_with(config, Arc::new(LiveRules::fixed(crate::support::bundled()))).await
+    }
+
+    /// trackstrip with this config and these (possibly reloadable) rules.
+    pub async fn start_with(config: ProxyConfig, rules: Arc<LiveRules>) -> Proxy {
+        let telemetry = Arc::new(Telemetry::new());
+        let listening = serve(config, rules, telemetry, Duration::from_secs(5)).await.expect("proxy starts");
         install_crypto();
-        Proxy { addr: listening.addrs[0], _listening: listening }
+        Proxy { addr: listening.addrs[0], listening }
+    }
+
+    pub fn telemetry(&self) -> Arc<Telemetry> {
+        self.listening.state().telemetry.clone()
     }
 
     /// A client that sends every request through the proxy (absolute-form).

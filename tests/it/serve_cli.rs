@@ -4,27 +4,74 @@
 use crate::proxy_support::{Origin, html, install_crypto};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 /// Starts the binary; returns it and the address it printed.
 pub fn spawn_serve(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trackstrip"))
-        .arg("serve")
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn trackstrip serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("trackstrip exited before listening").expect("read stderr");
-        if let Some(a) = line.strip_prefix("trackstrip: listening on ") {
-            break a.trim().to_string();
+    let s = Served::spawn(args);
+    (s.child, s.addr)
+}
+
+/// A running `trackstrip serve`, with everything it wrote to stderr.
+pub struct Served {
+    pub child: Child,
+    pub addr: String,
+    /// The admin listener's address (tests get an ephemeral one unless they pass --admin).
+    pub admin: Option<String>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Served {
+    pub fn spawn(args: &[&str]) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackstrip"));
+        cmd.arg("serve").args(args);
+        if !args.contains(&"--admin") && !args.contains(&"--config") {
+            cmd.args(["--admin", "127.0.0.1:0"]);
         }
-    };
-    std::thread::spawn(move || for _ in lines {}); // keep draining
-    (child, addr)
+        let mut child = cmd
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn trackstrip serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (mut addr, mut admin) = (None, None);
+        while addr.is_none() {
+            let Some(Ok(line)) = lines.next() else {
+                panic!("trackstrip exited before listening: {:?}", log.lock().unwrap());
+            };
+            if let Some(a) = line.strip_prefix("trackstrip: listening on ") {
+                addr = Some(a.trim().to_string());
+            }
+            log.lock().unwrap().push(line);
+        }
+        // The admin line follows the listening lines.
+        if !args.contains(&"off") {
+            for line in lines.by_ref().map_while(Result::ok) {
+                let found = line.strip_prefix("trackstrip: admin on http://").map(|a| a.trim_end_matches(|c| c != '/'));
+                let found = found.map(|a| a.split('/').next().unwrap_or("").to_string());
+                log.lock().unwrap().push(line);
+                if found.is_some() {
+                    admin = found;
+                    break;
+                }
+            }
+        }
+        let keep = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                keep.lock().unwrap().push(line);
+            }
+        });
+        Served { child, addr: addr.unwrap_or_default(), admin, stderr: log }
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([&format!("-{sig}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(ok.success());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
