@@ -1,8 +1,15 @@
 //! trackstrip's integration tests: one binary, one module per area (like ripgrep's).
 
+mod browser;
 mod chunking;
 mod cli;
 mod corpus;
+mod gateway_access;
+mod gateway_admin;
+mod gateway_cli;
+mod gateway_limits;
+mod gateway_lists;
+mod gateway_reload;
 mod https;
 mod malformed;
 mod proxy_block;

@@ -23,13 +23,18 @@ pub struct Served {
 
 impl Served {
     pub fn spawn(args: &[&str]) -> Served {
+        Served::spawn_logging(args, "warn")
+    }
+
+    /// With RUST_LOG set to `log` (the access and audit lines are at info).
+    pub fn spawn_logging(args: &[&str], log: &str) -> Served {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackstrip"));
         cmd.arg("serve").args(args);
         if !args.contains(&"--admin") && !args.contains(&"--config") {
             cmd.args(["--admin", "127.0.0.1:0"]);
         }
         let mut child = cmd
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

@@ -1,0 +1,200 @@
+//! The gateway as an operator runs it: the real binary with a config file, refusing bad
+//! configs with file:line, users added from the command line, reloads on file change and
+//! SIGHUP, a SIGTERM that drains, JSON logs without secrets.
+
+use crate::proxy_support::{Origin, channel_body, eventually, html, install_crypto};
+use crate::serve_cli::Served;
+use bytes::Bytes;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+fn trackstrip(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_trackstrip")).args(args).output().unwrap()
+}
+
+fn through(proxy: &str) -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::builder().proxy(reqwest::Proxy::all(format!("http://{proxy}")).unwrap()).build().unwrap()
+}
+
+async fn metrics(admin: &str) -> String {
+    reqwest::get(format!("http://{admin}/metrics")).await.unwrap().text().await.unwrap()
+}
+
+#[test]
+fn config_errors_name_the_file_and_line_and_an_open_gateway_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("gw.toml");
+    std::fs::write(&bad, "# gateway\nmode = \"enforce\"\n[access]\nallow = [\"10.0.0.0/33\"]\n").unwrap();
+    let out = trackstrip(&["serve", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gw.toml:4:") && err.contains("CIDR"), "{err}");
+
+    std::fs::write(&bad, "[timeouts]\nconect = 5\n").unwrap();
+    let err = String::from_utf8_lossy(&trackstrip(&["serve", "--config", bad.to_str().unwrap()]).stderr).into_owned();
+    assert!(err.contains("gw.toml:2:") && err.contains("unknown field `conect`"), "{err}");
+
+    let open = dir.path().join("open.toml");
+    std::fs::write(&open, "admin = \"off\"\nlisten = [\"0.0.0.0:0\"]\n").unwrap();
+    let out = trackstrip(&["serve", "--config", open.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("open.toml:2") && err.contains("open proxy") && err.contains("access.allow"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_added_on_the_command_line_sign_in_and_secrets_stay_out_of_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users");
+    let mut add = Command::new(env!("CARGO_BIN_EXE_trackstrip"))
+        .args(["user", "add", "ada", "--users", users.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"s3cret-horse\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let stored = std::fs::read_to_string(&users).unwrap();
+    assert!(stored.starts_with("ada:$argon2id$") && !stored.contains("s3cret"), "{stored}");
+
+    let origin = Origin::start(|_| async { html("<p>signed in</p>") }).await;
+    let served = Served::spawn_logging(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--users",
+            users.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "--truncate-client-ip",
+        ],
+        "info",
+    );
+    let url = origin.url("/account?session=tok123");
+    assert_eq!(through(&served.addr).get(&url).send().await.unwrap().status(), 407);
+    let signed = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::all(format!("http://{}", served.addr)).unwrap().basic_auth("ada", "s3cret-horse"))
+        .build()
+        .unwrap();
+    assert_eq!(signed.get(&url).send().await.unwrap().text().await.unwrap(), "<p>signed in</p>");
+
+    let log = served.stderr.clone();
+    eventually("two access lines", || log.lock().unwrap().iter().filter(|l| l.contains("\"status\":")).count() >= 2)
+        .await;
+    let lines = log.lock().unwrap().clone();
+    let access: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains("trackstrip::access"))
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert!(access.iter().any(|a| a["fields"]["status"] == 200 && a["fields"]["user"] == "ada"), "{lines:?}");
+    assert!(access.iter().all(|a| a["fields"]["client"] == "127.0.0.0/24"), "truncated: {lines:?}");
+    let all = lines.join("\n");
+    for secret in ["s3cret", "YWRhOnMzY3JldC1ob3JzZQ", "tok123", "argon2"] {
+        assert!(!all.contains(secret), "{secret} leaked into the logs: {all}");
+    }
+    let mut child = served.child;
+    let _ = child.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_files_reload_on_change_and_on_sighup_and_a_broken_one_is_kept_out() {
+    const PAGE: &str = "<p>news</p><script src=\"https://cdn.newtracker.test/t.js\"></script>";
+    const RULES: &str = "format = 1\n[[tracker]]\nname = \"New Tracker\"\nowner = \"NewCo\"\ncategory = \"analytics\"\nhosts = [\"newtracker.test\"]\n";
+    let origin = Origin::start(|_| async { html(PAGE) }).await;
+    for watch in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        let mut args = vec!["--listen", "127.0.0.1:0", "--rules", rules.to_str().unwrap()];
+        if !watch {
+            args.push("--no-watch");
+        }
+        let served = Served::spawn(&args);
+        let (client, admin) = (through(&served.addr), served.admin.clone().unwrap());
+        let page = || async { client.get(origin.url("/")).send().await.unwrap().text().await.unwrap() };
+        assert!(page().await.contains("newtracker.test"), "not a tracker yet");
+
+        std::fs::write(rules.join("local-trackers.toml"), RULES).unwrap();
+        if !watch {
+            served.signal("HUP");
+        }
+        for _ in 0..200 {
+            if !page().await.contains("newtracker.test") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(!page().await.contains("newtracker.test"), "the new rule applies (watch: {watch})");
+
+        std::fs::write(rules.join("local-trackers.toml"), "format = 1\n[[tracker]]\nhosts = 7\n").unwrap();
+        if !watch {
+            served.signal("HUP");
+        }
+        for _ in 0..200 {
+            if metrics(&admin).await.contains("trackstrip_rules_reload_failures_total 1") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(metrics(&admin).await.contains("trackstrip_rules_reload_failures_total 1"));
+        assert!(!page().await.contains("newtracker.test"), "the last good rules stay");
+        let mut child = served.child;
+        let _ = child.kill();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_requests_then_exits() {
+    let slow = Arc::new(Mutex::new(None));
+    let s = slow.clone();
+    let origin = Origin::start(move |_| {
+        let s = s.clone();
+        async move {
+            let (tx, body) = channel_body();
+            *s.lock().await = Some(tx);
+            let mut resp = html("");
+            *resp.body_mut() = body;
+            resp
+        }
+    })
+    .await;
+    let served = Served::spawn(&["--listen", "127.0.0.1:0", "--shutdown-grace", "20"]);
+    let admin = served.admin.clone().unwrap();
+    let client = through(&served.addr);
+    let mut resp = client.get(origin.url("/long")).send().await.unwrap();
+    let tx = loop {
+        if let Some(tx) = slow.lock().await.take() {
+            break tx;
+        }
+        tokio::task::yield_now().await;
+    };
+    tx.send(Bytes::from(format!("<p>start</p>{}", " ".repeat(8192)))).await.unwrap();
+    assert!(!resp.chunk().await.unwrap().unwrap().is_empty());
+
+    served.signal("TERM");
+    // Draining: not ready (load balancers stop sending), no new connections.
+    for _ in 0..200 {
+        if reqwest::get(format!("http://{admin}/readyz")).await.ok().map(|r| r.status().as_u16()) == Some(503) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(reqwest::get(format!("http://{admin}/readyz")).await.unwrap().status(), 503);
+    assert!(tokio::net::TcpStream::connect(&served.addr).await.is_err(), "the listener is closed");
+
+    // The request in flight still completes.
+    tx.send(Bytes::from_static(b"<p>end</p>")).await.unwrap();
+    drop(tx);
+    let mut rest = Vec::new();
+    while let Some(c) = resp.chunk().await.unwrap() {
+        rest.extend_from_slice(&c);
+    }
+    assert!(String::from_utf8_lossy(&rest).ends_with("<p>end</p>"));
+    let mut child = served.child;
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
