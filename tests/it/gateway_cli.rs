@@ -198,3 +198,70 @@ async fn sigterm_drains_in_flight_requests_then_exits() {
     let exit = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
     assert!(exit.success(), "{exit:?}");
 }
+
+/// deploy/trackstrip.toml documents every key: it loads as shipped, every commented-out key
+/// in it is a real key with a valid value, and every top-level key and table of `Settings`
+/// appears in it.
+#[test]
+fn the_documented_example_config_is_valid_and_complete() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/trackstrip.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let shipped = trackstrip::config::load(&path).unwrap().settings;
+    assert_eq!(shipped.access.allow.len(), 1);
+    assert!(trackstrip::config::check_access(&trackstrip::config::load(&path).unwrap()).is_ok());
+
+    // Uncomment `# key = value` lines: each must still parse (no stale or misspelled keys).
+    let uncommented: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest
+                    .split_once(" = ")
+                    .is_some_and(|(k, _)| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let every = dir.path().join("every.toml");
+    std::fs::write(&every, &uncommented).unwrap();
+    let all = trackstrip::config::load(&every).unwrap_or_else(|e| panic!("{e}")).settings;
+    assert!(all.upstream.is_some() && all.rules.is_some() && all.access.users.is_some());
+    assert_eq!(all.access.connect_ports, Some(vec![443, 8443]));
+    assert!(all.intercept.ca_dir.is_some() && all.pac.proxy.is_some() && !all.extra_roots.is_empty());
+
+    // Every key `Settings` knows, as serde lists them when it rejects an unknown one, is
+    // written in the file, in its table.
+    for table in ["", "access", "intercept", "pac", "timeouts", "limits", "logs", "allow"] {
+        let probe =
+            if table.is_empty() { "no_such_key = 1".to_string() } else { format!("[{table}]\nno_such_key = 1") };
+        let message = toml::from_str::<trackstrip::config::Settings>(&probe).unwrap_err().to_string();
+        let expected = message.split("expected").nth(1).unwrap_or_else(|| panic!("{message}"));
+        let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert!(keys.len() >= 2, "{message}");
+        let section = section_of(&uncommented, table);
+        for key in keys {
+            let as_key = section.lines().any(|l| l.starts_with(&format!("{key} =")));
+            let as_table = table.is_empty() && uncommented.contains(&format!("[{key}]"));
+            assert!(as_key || as_table, "deploy/trackstrip.toml does not document `{table}.{key}`");
+        }
+    }
+}
+
+/// The lines of one `[table]` of a TOML text ("" for the top level, before any table).
+fn section_of(text: &str, table: &str) -> String {
+    let mut current = String::new();
+    let mut out = String::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = name.to_string();
+        } else if current == table {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
