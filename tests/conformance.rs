@@ -1,0 +1,463 @@
+//! HTML conformance: every input of the html5lib-tests tokenizer and tree-construction suites
+//! (tests/html5lib/, see its SOURCE.md) goes through the stripper whole, in 1-byte chunks and in
+//! pseudo-random chunks of 1..=64 bytes. Nothing may panic, the three outputs (and their audit
+//! events) must agree, and when no rule fires the output must equal the input byte for byte.
+//!
+//! With the bundled rules no input of these suites makes a rule fire (none holds a `ping`, a tracker
+//! URL or a tracking parameter). Should one ever fire, its input is listed on stderr, its output
+//! is checked only across chunkings, and the number of such inputs is bounded.
+
+use std::any::Any;
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+use trackstrip::audit::AuditEvent;
+use trackstrip::policy::PageContext;
+use trackstrip::rules::Rules;
+use trackstrip::strip::{StripOptions, StripStats, Stripper};
+
+const PAGE: &str = "https://news.example/article";
+/// Seed of the pseudo-random chunk sizes (mixed with the input's place, so each input replays alone).
+const SEED: u64 = 0x5EED_4854_4D4C_3521;
+/// At most this share (in per mille) of the inputs may make a rule fire.
+const MAX_FIRED_PER_MILLE: usize = 10;
+/// Failures spelled out in the panic message; the rest are only counted.
+const MAX_REPORTED: usize = 20;
+
+fn rules() -> Arc<Rules> {
+    static RULES: OnceLock<Arc<Rules>> = OnceLock::new();
+    RULES.get_or_init(|| Arc::new(Rules::bundled().expect("bundled rules load"))).clone()
+}
+
+fn data_dir(suite: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/html5lib").join(suite)
+}
+
+/// The files of a suite with the given extension, sorted, subfolders included.
+fn suite_files(suite: &str, ext: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(&path, ext, out);
+            } else if path.extension().is_some_and(|x| x == ext) {
+                out.push(path);
+            }
+        }
+    }
+    let root = data_dir(suite);
+    let mut out = Vec::new();
+    walk(&root, ext, &mut out);
+    out.sort();
+    assert!(!out.is_empty(), "no *.{ext} under {}", root.display());
+    out
+}
+
+/// One input: where it comes from and its bytes.
+struct Input {
+    /// File, relative to tests/html5lib/.
+    file: String,
+    /// Index of the test in its file (0-based).
+    index: usize,
+    bytes: Vec<u8>,
+}
+
+fn rel_name(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/html5lib");
+    path.strip_prefix(&root).unwrap_or(path).display().to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading the suites
+
+#[derive(serde::Deserialize)]
+struct TokenizerFile {
+    #[serde(default)]
+    tests: Vec<TokenizerTest>,
+    /// xmlViolation.test keeps its tests under this key.
+    #[serde(default, rename = "xmlViolationTests")]
+    xml_violation_tests: Vec<TokenizerTest>,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenizerTest {
+    input: String,
+    #[serde(default, rename = "doubleEscaped")]
+    double_escaped: bool,
+}
+
+/// Undoes `doubleEscaped`: `\uXXXX` becomes the character. Surrogate pairs join; a lone surrogate
+/// can't be UTF-8 and becomes U+FFFD (counted in `lone`).
+fn unescape(s: &str, lone: &mut usize) -> String {
+    fn hex4(s: &[u8], at: usize) -> Option<u32> {
+        if s.get(at..at + 2)? != b"\\u" {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(s.get(at + 2..at + 6)?).ok()?, 16).ok()
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        let Some(u) = hex4(b, i) else {
+            let c = s[i..].chars().next().expect("char boundary");
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        };
+        i += 6;
+        let c = match u {
+            0xD800..=0xDBFF => match hex4(b, i) {
+                Some(lo @ 0xDC00..=0xDFFF) => {
+                    i += 6;
+                    char::from_u32(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                }
+                _ => None,
+            },
+            _ => char::from_u32(u),
+        };
+        out.push(c.unwrap_or_else(|| {
+            *lone += 1;
+            '\u{FFFD}'
+        }));
+    }
+    out
+}
+
+/// Every tokenizer input, and how many lone surrogates were replaced.
+fn tokenizer_inputs() -> (Vec<Input>, usize) {
+    let mut inputs = Vec::new();
+    let mut lone = 0;
+    for path in suite_files("tokenizer", "test") {
+        let file = rel_name(&path);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let parsed: TokenizerFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let tests = parsed.tests.into_iter().chain(parsed.xml_violation_tests);
+        for (index, t) in tests.enumerate() {
+            let input = if t.double_escaped { unescape(&t.input, &mut lone) } else { t.input };
+            inputs.push(Input { file: file.clone(), index, bytes: input.into_bytes() });
+        }
+    }
+    (inputs, lone)
+}
+
+/// The `#data` sections of a tree-construction file: the lines between `#data` and `#errors`,
+/// joined by LF, without the last line's LF. Bytes, not text: some inputs hold a raw CR or NUL.
+fn dat_inputs(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut current: Option<Vec<&[u8]>> = None;
+    for line in text.split(|&b| b == b'\n') {
+        match current.as_mut() {
+            None if line == b"#data" => current = Some(Vec::new()),
+            None => {}
+            Some(lines) if line == b"#errors" => {
+                out.push(lines.join(&b'\n'));
+                current = None;
+            }
+            Some(lines) => lines.push(line),
+        }
+    }
+    assert!(current.is_none(), "a #data section without #errors");
+    out
+}
+
+/// Every tree-construction input (fragment tests included, stripped as whole documents) and how
+/// many of them are fragment tests.
+fn tree_inputs() -> (Vec<Input>, usize) {
+    let mut inputs = Vec::new();
+    let mut fragments = 0;
+    for path in suite_files("tree-construction", "dat") {
+        let file = rel_name(&path);
+        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        fragments += text.split(|&b| b == b'\n').filter(|l| *l == b"#document-fragment").count();
+        for (index, bytes) in dat_inputs(&text).into_iter().enumerate() {
+            inputs.push(Input { file: file.clone(), index, bytes });
+        }
+    }
+    (inputs, fragments)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stripping
+
+/// xorshift64*: reproducible chunk sizes without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// 1..=n
+    fn size(&mut self, n: u64) -> usize {
+        (1 + self.next() % n) as usize
+    }
+}
+
+enum Chunking {
+    Whole,
+    Bytes1,
+    Random(u64),
+}
+
+impl Chunking {
+    fn name(&self) -> String {
+        match self {
+            Chunking::Whole => "whole".into(),
+            Chunking::Bytes1 => "1-byte chunks".into(),
+            Chunking::Random(seed) => format!("random 1..=64-byte chunks, seed {seed:#x}"),
+        }
+    }
+}
+
+/// What one run produced.
+struct Run {
+    out: Vec<u8>,
+    events: Vec<AuditEvent>,
+    stats: StripStats,
+    bailed_out: Option<String>,
+}
+
+/// Strips `input` fed as `chunking` says. The random run also drains the events as it goes,
+/// like the proxy does.
+fn strip(input: &[u8], chunking: &Chunking) -> Run {
+    let page = PageContext::new(PAGE).expect("page URL");
+    let mut s = Stripper::new(rules(), page, StripOptions::default());
+    let mut out = Vec::with_capacity(input.len() + 64);
+    let mut events = Vec::new();
+    match chunking {
+        Chunking::Whole => out.extend_from_slice(&s.write(input)),
+        Chunking::Bytes1 => {
+            for b in input.chunks(1) {
+                out.extend_from_slice(&s.write(b));
+            }
+        }
+        Chunking::Random(seed) => {
+            let mut rng = Rng::new(*seed);
+            let mut rest = input;
+            while !rest.is_empty() {
+                let n = rng.size(64).min(rest.len());
+                out.extend_from_slice(&s.write(&rest[..n]));
+                events.append(&mut s.take_events());
+                rest = &rest[n..];
+            }
+        }
+    }
+    let done = s.finish();
+    out.extend_from_slice(&done.tail);
+    events.extend(done.events);
+    Run { out, events, stats: done.stats, bailed_out: done.bailed_out }
+}
+
+/// What a run decided, comparable across chunkings (lines included).
+fn decisions(events: &[AuditEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            let rule = e.rule.as_ref().map(|r| r.to_string()).unwrap_or_default();
+            format!(
+                "{} {}[{}] {:?} {:?} line {} ({rule})",
+                e.action.as_str(),
+                e.element,
+                e.attribute,
+                e.url,
+                e.reason,
+                e.line
+            )
+        })
+        .collect()
+}
+
+fn panic_text(p: &(dyn Any + Send)) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default()
+}
+
+/// At most 200 bytes of `bytes`, escaped.
+fn show(bytes: &[u8]) -> String {
+    const MAX: usize = 200;
+    let cut = &bytes[..bytes.len().min(MAX)];
+    let mut s = format!("{:?}", String::from_utf8_lossy(cut));
+    if bytes.len() > MAX {
+        let _ = write!(s, "... ({} bytes)", bytes.len());
+    }
+    s
+}
+
+fn first_diff(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()))
+}
+
+/// Near the first difference of `got` from `want`.
+fn diff_note(want: &[u8], got: &[u8]) -> String {
+    let at = first_diff(want, got);
+    let from = at.saturating_sub(20);
+    format!(
+        "first differing byte at offset {at} (lengths {} vs {}): {} vs {}",
+        want.len(),
+        got.len(),
+        show(&want[from..want.len().min(at + 40)]),
+        show(&got[from..got.len().min(at + 40)]),
+    )
+}
+
+/// An input where a rule fired.
+struct Fired {
+    what: String,
+    decisions: Vec<String>,
+}
+
+#[derive(Default)]
+struct Tally {
+    inputs: usize,
+    bytes: usize,
+    fired: Vec<Fired>,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn fail(&mut self, what: &str, input: &[u8], why: String) {
+        self.failures.push(format!("{what}\n    input: {}\n    {why}", show(input)));
+    }
+}
+
+fn check(input: &Input, input_no: u64, tally: &mut Tally) {
+    let what = format!("{} test #{}", input.file, input.index);
+    let bytes = &input.bytes;
+    tally.inputs += 1;
+    tally.bytes += bytes.len();
+    let chunkings = [Chunking::Whole, Chunking::Bytes1, Chunking::Random(SEED ^ input_no)];
+    let mut runs = Vec::new();
+    for chunking in &chunkings {
+        match catch_unwind(AssertUnwindSafe(|| strip(bytes, chunking))) {
+            Ok(run) => runs.push(run),
+            Err(p) => {
+                tally.fail(&what, bytes, format!("{}: PANIC: {}", chunking.name(), panic_text(&*p)));
+                return;
+            }
+        }
+    }
+    let whole = &runs[0];
+    let want = decisions(&whole.events);
+    for (run, chunking) in runs.iter().zip(&chunkings) {
+        if let Some(why) = &run.bailed_out {
+            tally.fail(&what, bytes, format!("{}: stripping bailed out: {why}", chunking.name()));
+        }
+    }
+    for (run, chunking) in runs.iter().zip(&chunkings).skip(1) {
+        if run.out != whole.out {
+            tally.fail(&what, bytes, format!("{} vs whole: {}", chunking.name(), diff_note(&whole.out, &run.out)));
+        }
+        let got = decisions(&run.events);
+        if got != want || run.stats != whole.stats {
+            tally.fail(
+                &what,
+                bytes,
+                format!("{}: events {got:?} / {:?}, whole: {want:?} / {:?}", chunking.name(), run.stats, whole.stats),
+            );
+        }
+    }
+    if whole.events.is_empty() && whole.stats == StripStats::default() {
+        if whole.out != *bytes {
+            tally.fail(&what, bytes, format!("no rule fired, output != input: {}", diff_note(bytes, &whole.out)));
+        }
+    } else {
+        tally.fired.push(Fired { what, decisions: want });
+    }
+}
+
+fn run_suite(suite: &str, inputs: &[Input], extra: &str) {
+    let started = Instant::now();
+    let _ = rules(); // load outside the timing of the first input
+    let mut tally = Tally::default();
+    // A panic is caught and reported with its input below (the default hook also prints it:
+    // the hook is global, and quieting it would hide the other suite's messages).
+    for (no, input) in inputs.iter().enumerate() {
+        check(input, no as u64, &mut tally);
+    }
+    for f in &tally.fired {
+        eprintln!("html5lib {suite}: rule fired: {}: {}", f.what, f.decisions.join("; "));
+    }
+    eprintln!(
+        "html5lib {suite}: {} inputs, {} bytes, {} where a rule fired{extra}; {} failures; {:.2?}",
+        tally.inputs,
+        tally.bytes,
+        tally.fired.len(),
+        tally.failures.len(),
+        started.elapsed()
+    );
+    if !tally.failures.is_empty() {
+        let shown: Vec<&str> = tally.failures.iter().take(MAX_REPORTED).map(String::as_str).collect();
+        panic!(
+            "html5lib {suite}: {} failures (first {}):\n  {}",
+            tally.failures.len(),
+            shown.len(),
+            shown.join("\n  ")
+        );
+    }
+    assert!(
+        tally.fired.len() * 1000 <= tally.inputs * MAX_FIRED_PER_MILLE,
+        "html5lib {suite}: a rule fired on {} of {} inputs: more than {MAX_FIRED_PER_MILLE}‰",
+        tally.fired.len(),
+        tally.inputs
+    );
+}
+
+#[test]
+fn html5lib_tokenizer() {
+    let (inputs, lone) = tokenizer_inputs();
+    assert!(inputs.len() > 6000, "only {} tokenizer inputs", inputs.len());
+    run_suite("tokenizer", &inputs, &format!(" ({lone} lone surrogates replaced by U+FFFD)"));
+}
+
+#[test]
+fn html5lib_tree_construction() {
+    let (inputs, fragments) = tree_inputs();
+    assert!(inputs.len() > 1500, "only {} tree-construction inputs", inputs.len());
+    run_suite("tree-construction", &inputs, &format!(" ({fragments} fragment tests, stripped as documents)"));
+}
+
+#[test]
+fn unescape_double_escaped() {
+    let mut lone = 0;
+    assert_eq!(unescape(r"a\u0000b\uFEFF", &mut lone), "a\0b\u{FEFF}");
+    assert_eq!(unescape(r"\uD835\uDD04x", &mut lone), "\u{1D504}x");
+    assert_eq!(lone, 0);
+    assert_eq!(unescape(r"\uD800\uDFFFa\uDFFF\uD800", &mut lone), "\u{103FF}a\u{FFFD}\u{FFFD}");
+    assert_eq!(lone, 2);
+    assert_eq!(unescape(r"\u00", &mut lone), r"\u00");
+}
+
+#[test]
+fn dat_sections() {
+    let dat =
+        b"#data\n<p>a\n\nb\r\n#errors\n(1,1): x\n#document\n| <html>\n\n#data\n#x\n#errors\n#document-fragment\ntd\n";
+    assert_eq!(dat_inputs(dat), vec![b"<p>a\n\nb\r".to_vec(), b"#x".to_vec()]);
+}
+
+/// The harness notices a rule firing (so "0 where a rule fired" above means something), and a
+/// fired rule's input still has to agree across chunkings.
+#[test]
+fn harness_sees_rules_fire() {
+    let mut tally = Tally::default();
+    let synthetic = [
+        r#"<p><a ping="https://t.example/p" href="/x">x</a>"#,
+        r#"<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script><p>x"#,
+        "<p>untouched <b>text</b>",
+    ];
+    for (index, html) in synthetic.iter().enumerate() {
+        let input = Input { file: "synthetic".into(), index, bytes: html.as_bytes().to_vec() };
+        check(&input, index as u64, &mut tally);
+    }
+    assert!(tally.failures.is_empty(), "{:#?}", tally.failures);
+    let fired: Vec<&str> = tally.fired.iter().map(|f| f.what.as_str()).collect();
+    assert_eq!(fired, ["synthetic test #0", "synthetic test #1"]);
+}
