@@ -1,7 +1,7 @@
 //! The command line, as clap sees it. Commands turn these raw flags into typed options.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use trackstrip::config::values;
@@ -178,9 +178,9 @@ pub struct ServeArgs {
     /// Where the CA and downloaded lists live [data_dir; default $XDG_DATA_HOME/trackstrip].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Pin a host to an address, like curl's --resolve; repeatable [resolve].
-    #[arg(long = "resolve", value_name = "HOST=ADDR", value_parser = values::parse_pin)]
-    pub resolve: Vec<(String, IpAddr)>,
+    /// Pin a host to an address, like curl's --resolve (`*` pins every other host; a :PORT replaces ports 80 and 443); repeatable [resolve].
+    #[arg(long = "resolve", value_name = "HOST=ADDR[:PORT]", value_parser = values::parse_pin)]
+    pub resolve: Vec<(String, trackstrip::upstream::Pin)>,
     /// Trust this PEM CA for upstream TLS, besides the built-in and system roots [extra_roots].
     #[arg(long = "extra-root", value_name = "FILE")]
     pub extra_roots: Vec<PathBuf>,

@@ -97,8 +97,10 @@ impl Reloader {
     }
 }
 
+/// A rule or list file, or `..data`: Kubernetes updates a mounted ConfigMap by swapping that
+/// link, and no file name in the directory changes.
 fn is_rule_file(p: &Path) -> bool {
-    p.extension().is_some_and(|x| x == "toml" || x == "txt")
+    p.extension().is_some_and(|x| x == "toml" || x == "txt") || p.file_name().is_some_and(|n| n == "..data")
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -36,9 +36,9 @@ pub struct Settings {
     pub lists: Vec<ListSource>,
     /// Where the CA and downloaded lists live (default: $XDG_DATA_HOME/trackstrip).
     pub data_dir: Option<PathBuf>,
-    /// Host pins, like curl's --resolve: `news.test=127.0.0.1`.
+    /// Host pins, like curl's --resolve: `news.test=127.0.0.1`, `*=127.0.0.1:8081`.
     #[serde(deserialize_with = "values::pins")]
-    pub resolve: Vec<(String, std::net::IpAddr)>,
+    pub resolve: Vec<(String, crate::upstream::Pin)>,
     /// PEM CA files trusted for upstream TLS, besides the built-in and system roots.
     pub extra_roots: Vec<PathBuf>,
     /// Worker threads (0: one per core).

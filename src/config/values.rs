@@ -126,7 +126,7 @@ pub fn parse_host(s: &str) -> Result<String, String> {
 }
 
 /// `HOST=IP`, like curl's --resolve.
-pub fn parse_pin(s: &str) -> Result<(String, IpAddr), String> {
+pub fn parse_pin(s: &str) -> Result<(String, crate::upstream::Pin), String> {
     crate::upstream::parse_pin(s).map_err(|e| e.to_string())
 }
 
@@ -149,7 +149,7 @@ pub fn hosts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     each(d, parse_host)
 }
 
-pub fn pins<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, IpAddr)>, D::Error> {
+pub fn pins<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, crate::upstream::Pin)>, D::Error> {
     each(d, parse_pin)
 }
 

@@ -30,7 +30,13 @@ pub async fn handle(
         return local(page(StatusCode::BAD_REQUEST, "Bad CONNECT", "CONNECT needs a host:port."), record);
     };
     let host = authority.host().trim_matches(['[', ']']).to_string();
-    let port = authority.port_u16().unwrap_or(443);
+    // A CONNECT names its port; a missing, zero or unparsable one is the client's mistake.
+    let Some(port) = authority.port_u16().filter(|&p| p != 0) else {
+        return local(
+            page(StatusCode::BAD_REQUEST, "Bad CONNECT", "CONNECT needs a host:port with a valid port."),
+            record,
+        );
+    };
     record.url = format!("{host}:{port}");
     if !state.config.access.port_allowed(port) {
         state.telemetry.refused("port");
@@ -149,7 +155,7 @@ async fn tunnel(mut client: TokioIo<Upgraded>, mut upstream: TcpStream, prefix: 
 /// Connects to host:port, honouring `--resolve` pins; errors become pages.
 pub async fn connect(state: &ProxyState, host: &str, port: u16) -> Result<TcpStream, Response<ProxyBody>> {
     let addrs: Vec<SocketAddr> = match state.config.upstream.pins.get(host) {
-        Some(ip) => vec![SocketAddr::new(ip, port)],
+        Some(pin) => vec![pin.addr(port)],
         None => match tokio::net::lookup_host((host, port)).await {
             Ok(a) => a.collect(),
             Err(_) => vec![],

@@ -3,6 +3,7 @@
 //! no such host, bad certificate; 504: too slow).
 
 use super::error_page::page;
+use super::upload;
 use super::{ProxyBody, ProxyState};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
@@ -10,13 +11,26 @@ use hyper::body::Incoming;
 pub async fn fetch(state: &ProxyState, req: Request<ProxyBody>) -> Result<Response<Incoming>, Response<ProxyBody>> {
     let host = req.uri().host().unwrap_or("the site").to_string();
     let timeout = state.config.response_timeout;
-    match tokio::time::timeout(timeout, state.client.request(req)).await {
+    // The deadline is for the origin's answer: it starts once the request body is sent, so a
+    // slow upload is not blamed on the origin.
+    let (req, sent) = upload::watch(req);
+    let deadline = async move {
+        let _ = sent.await;
+        tokio::time::sleep(timeout).await;
+    };
+    let answer = tokio::select! {
+        r = state.client.request(req) => Ok(r),
+        () = deadline => Err(()),
+    };
+    match answer {
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => {
             tracing::debug!(%host, error = %chain(&e), "upstream request failed");
             let (kind, page) = error_page(&e, &host);
             if kind == "target" {
                 state.telemetry.refused("target");
+            } else if kind == "client" {
+                // Not the origin's failure: no upstream error counted.
             } else {
                 state.telemetry.upstream_error(kind);
             }
@@ -41,6 +55,10 @@ fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> (&'static st
     if let Some(at) = text.find(crate::upstream::REFUSED_BY_GUARD) {
         let why = text[at..].split_once(": ").map_or("", |(_, w)| w);
         return ("target", page(StatusCode::FORBIDDEN, "Address refused", &format!("{host}: {why}.")));
+    }
+    if client_body_failed(e) {
+        let detail = format!("The request body could not be read from the client, so it was not sent on: {text}");
+        return ("client", page(StatusCode::BAD_REQUEST, "Bad request body", &detail));
     }
     if io_kind == Some(std::io::ErrorKind::TimedOut) || lower.contains("timed out") {
         let p =
@@ -68,6 +86,19 @@ fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> (&'static st
         ("protocol", "The site failed", detail)
     };
     (kind, page(StatusCode::BAD_GATEWAY, title, &detail))
+}
+
+/// The client's own request body broke (a bad chunk, a short upload): hyper reports it as a
+/// user error while sending.
+fn client_body_failed(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.downcast_ref::<hyper::Error>().is_some_and(|h| h.is_user()) {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {

@@ -11,11 +11,12 @@ use crate::upstream::{UpstreamError, build_client};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulConnection, GracefulShutdown};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
@@ -72,32 +73,18 @@ pub async fn serve(
     telemetry: Arc<Telemetry>,
     grace: Duration,
 ) -> Result<Listening, ServeError> {
-    let client = build_client(&config.upstream)?;
-    let roots = crate::upstream::root_store(&config.upstream.extra_roots, config.upstream.system_roots)?;
-    let mut upgrade_tls = crate::upstream::client_tls_config(roots)?;
-    upgrade_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut state = ProxyState::new(config, rules, telemetry)?;
     let mut listeners = Vec::new();
-    for &addr in &config.listen {
+    for &addr in &state.config.listen {
         let l = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let bound = l.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         listeners.push((l, bound));
     }
     let addrs: Vec<SocketAddr> = listeners.iter().map(|(_, a)| *a).collect();
-    let mut local_addrs = addrs.clone();
-    local_addrs.extend(&config.refused_addrs);
-    let leaves = config.leaves.clone();
-    telemetry.rules_loaded(&rules.current().version);
-    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let state = Arc::new(ProxyState {
-        config,
-        rules,
-        telemetry,
-        draining: Default::default(),
-        client,
-        upgrade_tls: Arc::new(upgrade_tls),
-        leaves,
-        local_addrs,
-    });
+    state.local_addrs.splice(0..0, addrs.iter().copied());
+    state.telemetry.rules_loaded(&state.rules.current().version);
+    let slots = Arc::new(Semaphore::new(state.config.max_connections.max(1)));
+    let state = Arc::new(state);
     let (stop, stopped) = watch::channel(false);
     let tasks = listeners
         .into_iter()
@@ -107,6 +94,42 @@ pub async fn serve(
         })
         .collect();
     Ok(Listening { addrs, state, stop, tasks })
+}
+
+impl ProxyState {
+    /// What connections share, made without opening a socket: the upstream client and TLS
+    /// settings. `local_addrs` starts as `config.refused_addrs`; `serve` adds what it binds.
+    pub fn new(config: ProxyConfig, rules: Arc<LiveRules>, telemetry: Arc<Telemetry>) -> Result<Self, UpstreamError> {
+        let client = build_client(&config.upstream)?;
+        let roots = crate::upstream::root_store(&config.upstream.extra_roots, config.upstream.system_roots)?;
+        let mut upgrade_tls = crate::upstream::client_tls_config(roots)?;
+        upgrade_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let (leaves, local_addrs) = (config.leaves.clone(), config.refused_addrs.clone());
+        Ok(ProxyState {
+            config,
+            rules,
+            telemetry,
+            draining: Default::default(),
+            client,
+            upgrade_tls: Arc::new(upgrade_tls),
+            leaves,
+            local_addrs,
+        })
+    }
+}
+
+/// Serves one client connection on any byte stream until it ends, as `serve` serves an
+/// accepted TCP connection (same hyper settings, service and idle timeout; the caller does
+/// the accepting, so no `access.clients` check or connection slot). It exists for fuzzing
+/// and tests, which feed the proxy from memory.
+pub async fn serve_io<I>(state: Arc<ProxyState>, io: I, peer: SocketAddr)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = IdleTimeout::new(io, state.config.client_idle_timeout);
+    if let Err(e) = connection(&builder(&state), &state, io, peer).await {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
 }
 
 /// hyper's connection settings, shared by plain and intercepted connections.
@@ -155,13 +178,9 @@ async fn accept_loop(
             continue;
         }
         let _ = stream.set_nodelay(true);
-        let ctx = Arc::new(ConnContext::plain(peer));
-        let st = state.clone();
-        let svc = service_fn(move |req| service::handle(st.clone(), ctx.clone(), req));
         let held = OpenConnection::new(slot, state.telemetry.clone());
         let io = IdleTimeout::new(stream, state.config.client_idle_timeout).holding(held);
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc).into_owned();
-        let conn = graceful.watch(conn);
+        let conn = graceful.watch(connection(&builder, &state, io, peer));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -173,6 +192,22 @@ async fn accept_loop(
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!(?grace, "in-flight requests still running after the grace period; stopping anyway");
     }
+}
+
+/// One client connection (plain HTTP/1.1 or HTTP/2, upgrades allowed) on the proxy's service.
+fn connection<I>(
+    builder: &auto::Builder<TokioExecutor>,
+    state: &Arc<ProxyState>,
+    io: IdleTimeout<I>,
+    peer: SocketAddr,
+) -> impl GracefulConnection<Error = Box<dyn std::error::Error + Send + Sync>> + Send + 'static
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let ctx = Arc::new(ConnContext::plain(peer));
+    let st = state.clone();
+    let svc = service_fn(move |req| service::handle(st.clone(), ctx.clone(), req));
+    builder.serve_connection_with_upgrades(TokioIo::new(io), svc).into_owned()
 }
 
 /// A connection's slot under `max_connections`, and its place in the open-connections gauge.

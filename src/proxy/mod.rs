@@ -25,10 +25,11 @@ mod request_kind;
 mod response;
 mod service;
 mod target;
+mod upload;
 mod websocket;
 
 pub(crate) use forward::chain as error_chain;
-pub use listen::{Listening, ServeError, serve};
+pub use listen::{Listening, ServeError, serve, serve_io};
 
 use crate::access::AccessPolicy;
 use crate::rules::LiveRules;

@@ -7,7 +7,7 @@ use super::headers::via_us;
 use super::service::ConnContext;
 use super::{Mode, ProxyBody, ProxyState};
 use http::{Request, Response, StatusCode, header};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Where a request goes.
 pub struct Target {
@@ -102,10 +102,13 @@ fn points_at_us(state: &ProxyState, url: &url::Url) -> bool {
     let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
     let ip: Option<IpAddr> =
         if host.eq_ignore_ascii_case("localhost") { Some([127, 0, 0, 1].into()) } else { host.parse().ok() };
-    let Some(ip) = ip.or_else(|| state.config.upstream.pins.get(host)) else {
+    let pinned = state.config.upstream.pins.get(host);
+    let Some(target) = ip.map(|ip| SocketAddr::new(ip, port)).or_else(|| pinned.map(|p| p.addr(port))) else {
         return false;
     };
+    let ip = target.ip();
     state.local_addrs.iter().any(|a| {
-        a.port() == port && (a.ip() == ip || (a.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified())))
+        a.port() == target.port()
+            && (a.ip() == ip || (a.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified())))
     })
 }

@@ -2,6 +2,7 @@
 //! into typed values that the stripper and the proxy match against.
 
 mod allow;
+mod calls;
 pub mod check;
 mod error;
 mod glob;

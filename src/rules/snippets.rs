@@ -18,6 +18,8 @@ pub struct Snippet {
     any: Vec<usize>,
     max_bytes: usize,
     stubs: Vec<usize>,
+    /// When given, the script must be nothing but calls to these functions.
+    calls_only: Vec<String>,
 }
 
 /// Every snippet, with one automaton over all their strings.
@@ -101,6 +103,8 @@ struct SnippetDef {
     max_bytes: Option<usize>,
     #[serde(default)]
     stubs: Vec<Spanned<String>>,
+    #[serde(default)]
+    calls_only: Vec<String>,
 }
 
 const DEFAULT_MAX_BYTES: usize = 8192;
@@ -170,7 +174,8 @@ impl SnippetSet {
             let tracker =
                 Tracker { name: Arc::from(def.name.as_str()), owner: Arc::from(def.owner.as_str()), category };
             let rule = RuleRef::new(&source, line, format!("snippet: {}", def.name));
-            self.snippets.push(Snippet { tracker, rule, all, any, max_bytes, stubs });
+            let calls_only = def.calls_only;
+            self.snippets.push(Snippet { tracker, rule, all, any, max_bytes, stubs, calls_only });
         }
         for def in parsed.surrogate {
             let mut stubs = Vec::new();
@@ -277,6 +282,7 @@ impl SnippetSet {
                 script.len() <= s.max_bytes
                     && s.all.iter().all(|&i| found[i])
                     && (s.any.is_empty() || s.any.iter().any(|&i| found[i]))
+                    && (s.calls_only.is_empty() || super::calls::only_calls(script, &s.calls_only))
             })
             .collect();
         if hits.is_empty() {

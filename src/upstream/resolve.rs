@@ -8,21 +8,45 @@ use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
+
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-/// Pinned host → address (lowercase host names).
+/// Where a pinned name goes: an address, and optionally a port that replaces the default
+/// ports (80, 443); a port written in the URL is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pin {
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+}
+
+impl From<IpAddr> for Pin {
+    fn from(ip: IpAddr) -> Pin {
+        Pin { ip, port: None }
+    }
+}
+
+impl Pin {
+    /// The address to dial for `port` (the URL's port, or its scheme's default).
+    pub fn addr(&self, port: u16) -> SocketAddr {
+        match self.port {
+            Some(p) if port == 80 || port == 443 => SocketAddr::new(self.ip, p),
+            _ => SocketAddr::new(self.ip, port),
+        }
+    }
+}
+
+/// Pinned host → address (lowercase host names; `*` pins every other name).
 #[derive(Debug, Clone, Default)]
-pub struct Pins(Arc<HashMap<String, IpAddr>>);
+pub struct Pins(Arc<HashMap<String, Pin>>);
 
 impl Pins {
-    pub fn new(pins: impl IntoIterator<Item = (String, IpAddr)>) -> Pins {
-        Pins(Arc::new(pins.into_iter().map(|(h, a)| (h.to_ascii_lowercase(), a)).collect()))
+    pub fn new<P: Into<Pin>>(pins: impl IntoIterator<Item = (String, P)>) -> Pins {
+        Pins(Arc::new(pins.into_iter().map(|(h, p)| (h.to_ascii_lowercase(), p.into())).collect()))
     }
 
-    pub fn get(&self, host: &str) -> Option<IpAddr> {
-        self.0.get(&host.to_ascii_lowercase()).copied()
+    pub fn get(&self, host: &str) -> Option<Pin> {
+        self.0.get(&host.to_ascii_lowercase()).or_else(|| self.0.get("*")).copied()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -30,17 +54,23 @@ impl Pins {
     }
 }
 
-/// Parses `HOST=IP` (IPv6 may be bracketed).
-pub fn parse_pin(s: &str) -> Result<(String, IpAddr), UpstreamError> {
+/// Parses `HOST=ADDR` or `HOST=ADDR:PORT` (IPv6 bracketed when a port follows); HOST `*`
+/// pins every name not pinned otherwise.
+pub fn parse_pin(s: &str) -> Result<(String, Pin), UpstreamError> {
     let bad = || UpstreamError::BadPin(s.to_string());
     let (host, addr) = s.split_once('=').ok_or_else(bad)?;
-    let addr = addr.trim().trim_start_matches('[').trim_end_matches(']');
-    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
+    let addr = addr.trim();
+    let pin = if let Ok(sa) = addr.parse::<SocketAddr>() {
+        Pin { ip: sa.ip(), port: Some(sa.port()) }
+    } else {
+        let ip: IpAddr = addr.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| bad())?;
+        Pin::from(ip)
+    };
     let host = host.trim();
-    if host.is_empty() || host.contains(['/', ':', ' ']) {
+    if host.is_empty() || host.contains(['/', ':', ' ']) || (host.contains('*') && host != "*") {
         return Err(bad());
     }
-    Ok((host.to_string(), ip))
+    Ok((host.to_string(), pin))
 }
 
 /// getaddrinfo, except for pinned names; resolved addresses the guard refuses (link-local,
@@ -66,16 +96,19 @@ type Addrs = std::vec::IntoIter<SocketAddr>;
 impl tower_service::Service<Name> for Resolver {
     type Response = Addrs;
     type Error = std::io::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Addrs, std::io::Error>> + Send>>;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Addrs, std::io::Error>> + Send>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, name: Name) -> Self::Future {
-        if let Some(ip) = self.pins.get(name.as_str()) {
-            // Port 0: the connector puts the URL's port in.
-            return Box::pin(std::future::ready(Ok(vec![SocketAddr::new(ip, 0)].into_iter())));
+        if let Some(pin) = self.pins.get(name.as_str()) {
+            // Port 0: the connector puts the URL's port in. A pinned port is kept unless the
+            // URL names one (then the connector overrides it), which matches `Pin::addr` as
+            // default ports never appear in a normalized URL.
+            let addr = SocketAddr::new(pin.ip, pin.port.unwrap_or(0));
+            return Box::pin(std::future::ready(Ok(vec![addr].into_iter())));
         }
         let fut = self.gai.call(name);
         let guard = self.guard.clone();
@@ -100,10 +133,24 @@ mod tests {
 
     #[test]
     fn pins() {
-        let (h, ip) = parse_pin("News.Test=127.0.0.1").unwrap();
-        assert_eq!((h.as_str(), ip.to_string().as_str()), ("News.Test", "127.0.0.1"));
-        assert_eq!(parse_pin("x.test=[::1]").unwrap().1.to_string(), "::1");
+        let (h, pin) = parse_pin("News.Test=127.0.0.1").unwrap();
+        assert_eq!((h.as_str(), pin.ip.to_string().as_str(), pin.port), ("News.Test", "127.0.0.1", None));
+        assert_eq!(parse_pin("x.test=[::1]").unwrap().1.ip.to_string(), "::1");
+        let (_, with_port) = parse_pin("x.test=[::1]:8443").unwrap();
+        assert_eq!((with_port.ip.to_string().as_str(), with_port.port), ("::1", Some(8443)));
+        assert_eq!(parse_pin("*=127.0.0.1:9").unwrap().0, "*");
         assert!(parse_pin("x.test").is_err());
         assert!(parse_pin("x.test=not-an-ip").is_err());
+        assert!(parse_pin("*.test=127.0.0.1").is_err(), "only a lone * is a wildcard");
+    }
+
+    #[test]
+    fn a_pinned_port_replaces_only_default_ports_and_star_catches_the_rest() {
+        let pins = super::Pins::new([parse_pin("*=127.0.0.1:9000").unwrap(), parse_pin("a.test=10.0.0.1").unwrap()]);
+        let any = pins.get("tracker.example").unwrap();
+        assert_eq!(any.addr(443).to_string(), "127.0.0.1:9000");
+        assert_eq!(any.addr(80).to_string(), "127.0.0.1:9000");
+        assert_eq!(any.addr(8443).to_string(), "127.0.0.1:8443", "an explicit port is kept");
+        assert_eq!(pins.get("A.test").unwrap().addr(443).to_string(), "10.0.0.1:443");
     }
 }

@@ -178,3 +178,57 @@ async fn connect_tunnels_bytes_untouched() {
     s.read_to_end(&mut out).await.unwrap();
     assert!(String::from_utf8_lossy(&out).contains("scorecardresearch"), "a tunnel is not inspected");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_without_a_valid_port_is_a_400() {
+    let proxy = Proxy::start(|_| {}).await;
+    for target in ["news.test:99999", "news.test:https", "news.test", "127.0.0.1:0"] {
+        let answer = raw(&proxy, format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n").as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "CONNECT {target}: {}", &answer[..answer.len().min(60)]);
+    }
+    still_serving(&proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_request_body_is_the_clients_400_not_the_origins_502() {
+    let origin = Origin::start(|_| async move { html("<p>got it</p>") }).await;
+    let proxy = Proxy::start(|_| {}).await;
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n0\r\n\r\n",
+        origin.url("/upload"),
+        origin.addr
+    );
+    let answer = raw(&proxy, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{}", &answer[..answer.len().min(80)]);
+    let metrics = proxy.telemetry().render();
+    assert!(!metrics.contains("upstream_errors_total{kind=\"protocol\"}"), "the origin is not blamed");
+    still_serving(&proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_upload_is_not_a_response_timeout() {
+    let origin = Origin::start(|req| async move {
+        use http_body_util::BodyExt;
+        let n = req.into_body().collect().await.map(|b| b.to_bytes().len()).unwrap_or(0);
+        html(format!("<p>{n} bytes</p>"))
+    })
+    .await;
+    let proxy = Proxy::start(|c| c.response_timeout = Duration::from_millis(300)).await;
+    // 40 bytes, 10 every 200 ms: the upload alone outlasts the 300 ms response deadline.
+    let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 40\r\nConnection: close\r\n\r\n",
+        origin.url("/up"),
+        origin.addr
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        s.write_all(b"0123456789").await.unwrap();
+    }
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    let answer = String::from_utf8_lossy(&out);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(120)]);
+    assert!(answer.contains("<p>40 bytes</p>"), "the whole upload reached the origin");
+}
