@@ -151,9 +151,36 @@ pub struct AuditArgs {
     /// Trust this PEM CA certificate for https URLs, besides the built-in roots. Repeatable.
     #[arg(long = "extra-root", value_name = "FILE")]
     pub extra_roots: Vec<PathBuf>,
-    /// A page: a file, `-` for stdin, or an http(s) URL.
+    /// Load the page(s) in a headless Chromium through an in-process trackstrip listener and
+    /// report every request they make, scripts' included.
+    #[arg(long)]
+    pub browser: bool,
+    /// With --browser: load each page a second time with trackstrip enforcing, and show what
+    /// it prevented.
+    #[arg(long, requires = "browser")]
+    pub compare: bool,
+    /// With --browser: the browser to use (else $CHROMIUM, $CHROME, or chromium on PATH).
+    #[arg(long, value_name = "FILE", requires = "browser")]
+    pub browser_path: Option<PathBuf>,
+    /// With --browser: more pages, one URL per line (# comments allowed).
+    #[arg(long, value_name = "FILE", requires = "browser")]
+    pub urls: Option<PathBuf>,
+    /// With --browser: write one report per page (JSON and HTML) and aggregate.json here;
+    /// pages already reported there are skipped, so a stopped run resumes.
+    #[arg(long, value_name = "DIR", requires = "browser")]
+    pub out_dir: Option<PathBuf>,
+    /// With --browser: pages loaded at once.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub jobs: usize,
+    /// With --browser: seconds of (virtual) time each page gets to load and run its scripts.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub wait: u64,
+    /// With --browser: pin a host to an address for the listener, like serve's --resolve.
+    #[arg(long = "resolve", value_name = "HOST=ADDR[:PORT]", value_parser = values::parse_pin)]
+    pub resolve: Vec<(String, trackstrip::upstream::Pin)>,
+    /// A page: a file, `-` for stdin, or an http(s) URL (with --browser: one or more URLs).
     #[arg(value_name = "FILE|URL|-")]
-    pub target: String,
+    pub targets: Vec<String>,
 }
 
 /// `serve`'s flags. Each one overrides the config file key named in its help; unset flags

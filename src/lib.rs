@@ -8,6 +8,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod body;
+pub mod browser;
 pub mod ca;
 pub mod charset;
 pub mod config;

@@ -16,7 +16,13 @@ use trackstrip::upstream::UpstreamOptions;
 
 pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
     let rules = Arc::new(load_rules(&args.rules)?);
-    let target = args.target.as_str();
+    if args.browser {
+        return super::audit_browser::run(args, rules);
+    }
+    let [target] = args.targets.as_slice() else {
+        return Err(CmdError::Usage("audit takes one FILE, URL or - (several URLs need --browser)".into()));
+    };
+    let target = target.as_str();
     let is_url =
         ["http://", "https://"].iter().any(|p| target.len() > p.len() && target[..p.len()].eq_ignore_ascii_case(p));
     let (page_url, output) = if is_url {

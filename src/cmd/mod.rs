@@ -1,6 +1,7 @@
 //! One module per command. Each returns an exit code or a typed error that `main` prints.
 
 pub mod audit;
+mod audit_browser;
 pub mod ca;
 pub mod lists;
 pub mod rules_check;

@@ -171,6 +171,7 @@ pub fn proxy_config(s: &Settings, users: Option<Arc<Users>>) -> ProxyConfig {
         allow_sites: s.allow.sites.clone(),
         refused_addrs: Vec::new(),
         truncate_client_ip: s.logs.truncate_client_ip,
+        observer: None,
     }
 }
 

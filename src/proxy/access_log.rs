@@ -57,6 +57,9 @@ pub struct Record {
     pub bytes_out: u64,
     pub started: Instant,
     pub detail: Option<String>,
+    /// What an embedding tool is told (only filled in when there is an observer).
+    pub observed: Option<Box<super::Observed>>,
+    observer: Option<super::Observer>,
     telemetry: Arc<Telemetry>,
     truncate_ip: bool,
 }
@@ -77,6 +80,8 @@ impl Record {
             bytes_out: 0,
             started: Instant::now(),
             detail: None,
+            observed: state.config.observer.as_ref().map(|_| Box::default()),
+            observer: state.config.observer.clone(),
         }
     }
 
@@ -85,6 +90,15 @@ impl Record {
     }
 
     pub fn emit(&self) {
+        if let (Some(observer), Some(o)) = (&self.observer, &self.observed) {
+            let mut o = (**o).clone();
+            o.method.clone_from(&self.method);
+            o.url.clone_from(&self.url);
+            o.status = self.status;
+            o.action = self.action.as_str();
+            (o.bytes_in, o.bytes_out) = (self.bytes_in, self.bytes_out);
+            (observer.0)(o);
+        }
         let elapsed = self.started.elapsed();
         self.telemetry.request_done(self.action.as_str(), self.status, elapsed, self.bytes_in, self.bytes_out);
         let client = if self.truncate_ip { truncate(self.peer.ip()) } else { self.peer.ip().to_string() };

@@ -20,6 +20,7 @@ mod headers;
 mod idle;
 mod intercept;
 mod listen;
+mod observe;
 mod prefixed;
 mod request_kind;
 mod response;
@@ -30,6 +31,7 @@ mod websocket;
 
 pub(crate) use forward::chain as error_chain;
 pub use listen::{Listening, ServeError, serve, serve_io};
+pub use observe::{Flag, Observed, Observer};
 
 use crate::access::AccessPolicy;
 use crate::rules::LiveRules;
@@ -87,6 +89,8 @@ pub struct ProxyConfig {
     pub refused_addrs: Vec<SocketAddr>,
     /// Log client addresses as their /24 or /48.
     pub truncate_client_ip: bool,
+    /// Told about every finished request (the browser audit); None in a normal proxy.
+    pub observer: Option<Observer>,
 }
 
 impl ProxyConfig {
@@ -122,6 +126,7 @@ impl Default for ProxyConfig {
             allow_sites: Vec::new(),
             refused_addrs: Vec::new(),
             truncate_client_ip: false,
+            observer: None,
         }
     }
 }

@@ -26,6 +26,9 @@ pub fn respond(
 ) -> Response<ProxyBody> {
     let (mut parts, body) = resp.into_parts();
     record.status = parts.status.as_u16();
+    if let Some(o) = record.observed.as_mut() {
+        o.set_cookies = super::observe::cookie_names(&parts.headers);
+    }
     strip_hop_by_hop(&mut parts.headers);
     add_via(&mut parts.headers, parts.version);
     if let Some(public) = &target.public_origin {
@@ -126,6 +129,9 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
         Outcome::Done(out) => {
             record.trackers = out.stats.trackers;
             count(&record, &out.events);
+            if let Some(o) = record.observed.as_mut() {
+                o.stripped = out.events.iter().filter(|e| e.action.strips()).map(flag).collect();
+            }
             if !out.events.is_empty() {
                 tracing::info!(target: "trackstrip::audit", page = %record.url, stripped = out.stats.trackers, "{}", summary(&out.events));
             }
@@ -144,6 +150,17 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
         }
     }
     record.emit();
+}
+
+/// A stripped element as the browser audit reports it.
+fn flag(e: &AuditEvent) -> super::Flag {
+    super::Flag {
+        name: e.tracker.clone().or_else(|| e.host.clone()).unwrap_or_else(|| e.element.clone()),
+        owner: e.owner.clone().unwrap_or_default(),
+        category: e.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        action: e.action.as_str().to_string(),
+        rule: e.rule.as_ref().map(|r| format!("{} {}", r.location(), r.text())).unwrap_or_default(),
+    }
 }
 
 /// Metrics by owner and category, and the page's line on the dashboard.

@@ -92,12 +92,26 @@ async fn proxy(
     // A tracker: answered here, never fetched (a page the user navigates to is always fetched,
     // and requests from the sites the organization allows are left alone).
     let initiator = initiator(req.headers());
+    if let Some(o) = record.observed.as_mut() {
+        o.host.clone_from(&host);
+        o.kind = kind.adblock_name();
+        o.referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(loggable);
+    }
     if !navigation
         && !state.config.site_allowed(initiator.host())
         && let Decision::Tracker(v) = classify(rules, &initiator, &res, kind).decision
     {
         let what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
         let enforce = state.config.enforce;
+        if let Some(o) = record.observed.as_mut() {
+            o.tracker = Some(super::Flag {
+                name: v.name.to_string(),
+                owner: v.owner.to_string(),
+                category: v.category.as_str().to_string(),
+                action: "block".into(),
+                rule: format!("{} {}", v.rule.location(), v.rule.text()),
+            });
+        }
         state.telemetry.request_blocked(Some(&v.owner), Some(v.category.as_str()), enforce);
         state.telemetry.recent.blocked(&record.url, enforce, block::removal(&v));
         if enforce {

@@ -95,7 +95,8 @@ impl State {
             ev.owner = Some(s.tracker.owner.to_string());
             ev.category = Some(s.tracker.category);
             ev.detail = Some(format!("{} bytes of inline script", content.len()));
-            self.record(ev, h.offset);
+            ev.line = h.line;
+            self.record(ev, 0);
         }
         if hit.stub.is_empty() {
             Some((h.start..content.end, Vec::new()))
@@ -114,7 +115,7 @@ impl State {
         if foreign {
             self.noscripts = None;
         }
-        let line = self.line_base + self.lines.line_at(h.offset + h.start_len);
+        let line = h.content_line;
         let (rules, page, opts) = (self.rules.clone(), self.page.clone(), self.opts.clone());
         let aux = self.noscripts.get_or_insert_with(|| Box::new(Stripper::build(rules, page, opts, true)));
         let (first_line, nonce) = {
@@ -156,7 +157,12 @@ fn begin_hold(st: &mut State, el: &mut Element<'_, '_>, shared: &Shared, kind: H
         lock(&at_end).finish_hold(end);
         Ok(())
     }));
-    st.hold = Some(Hold { kind, start: st.out.len(), start_len: loc.len(), offset: loc.start, cap });
+    let (line, content_line) = if st.opts.track_lines {
+        (st.line_base + st.lines.line_at(loc.start), st.line_base + st.lines.line_at(loc.end))
+    } else {
+        (0, 0)
+    };
+    st.hold = Some(Hold { kind, start: st.out.len(), start_len: loc.len(), line, content_line, cap });
 }
 
 /// Script types a browser runs (JSON, templates and the like are data, never snippets).

@@ -40,8 +40,11 @@ pub(crate) struct Hold {
     pub start: usize,
     /// Length of the start tag.
     pub start_len: usize,
-    /// Byte offset of the element in the page, for line numbers.
-    pub offset: usize,
+    /// Page lines of the start tag and of the content after it (0: lines not tracked), taken
+    /// when the start tag is seen: by the end tag, a long element's start may have left the
+    /// line index's window.
+    pub line: usize,
+    pub content_line: usize,
     /// Most bytes to hold; past this the element passes through undecided.
     pub cap: usize,
 }

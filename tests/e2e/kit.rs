@@ -59,8 +59,14 @@ impl OriginCa {
     }
 
     fn server_config(&self, host: &str) -> rustls::ServerConfig {
+        self.server_config_for(&[host])
+    }
+
+    /// One certificate for all of `hosts`.
+    pub fn server_config_for(&self, hosts: &[&str]) -> rustls::ServerConfig {
         let key = KeyPair::generate().unwrap();
-        let cert = CertificateParams::new(vec![host.to_string()]).unwrap().signed_by(&key, &self.issuer).unwrap();
+        let names = hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+        let cert = CertificateParams::new(names).unwrap().signed_by(&key, &self.issuer).unwrap();
         let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let ca: CertificateDer<'static> =
             rustls::pki_types::pem::PemObject::from_pem_slice(self.pem.as_bytes()).unwrap();

@@ -3,6 +3,7 @@
 //! The sink must see nothing through trackstrip, and must see the trackers without it (so
 //! these tests can fail). Screenshots land in target/tmp/e2e/.
 
+mod audit;
 #[path = "../it/browser.rs"]
 mod browser;
 mod kit;

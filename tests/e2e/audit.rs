@@ -1,0 +1,214 @@
+//! `trackstrip audit --browser`: a page whose trackers only arrive at run time (a tag loader
+//! pulls in a tag manager, which pulls in analytics, which fires a beacon, a remarketing hit
+//! that sets a third-party cookie, and a session recorder). Everything is served on loopback
+//! over HTTPS by a "tracker site" that answers for every tracker name.
+
+use crate::kit::{Origin, OriginCa};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Request, Response};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+const TRACKER_HOSTS: [&str; 4] =
+    ["www.googletagmanager.com", "www.google-analytics.com", "stats.g.doubleclick.net", "static.hotjar.com"];
+
+/// The trackers' side: each script loads the next one, as real tags do.
+fn tracker_response(host: &str, path: &str) -> Response<Full<Bytes>> {
+    let js = |body: &str| {
+        Response::builder()
+            .header("content-type", "application/javascript")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap()
+    };
+    match (host, path) {
+        ("www.googletagmanager.com", "/gtm.js") => js("var s=document.createElement('script');\
+             s.src='https://www.google-analytics.com/analytics.js';document.head.appendChild(s);"),
+        ("www.google-analytics.com", "/analytics.js") => {
+            js("navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&tid=G-TEST1&en=page_view','x');\
+             new Image().src='https://stats.g.doubleclick.net/j/collect?t=dc&tid=UA-1';\
+             var h=document.createElement('script');h.src='https://static.hotjar.com/c/hotjar-1234.js?sv=6';document.head.appendChild(h);")
+        }
+        ("stats.g.doubleclick.net", "/j/collect") => Response::builder()
+            .header("content-type", "image/gif")
+            .header("set-cookie", "IDE=AHWqTUkTEST; Domain=.doubleclick.net; Path=/; SameSite=None; Secure")
+            .body(Full::new(Bytes::from_static(b"GIF89a")))
+            .unwrap(),
+        ("static.hotjar.com", _) => js("/* session recorder */"),
+        _ => Response::builder().status(204).body(Full::new(Bytes::new())).unwrap(),
+    }
+}
+
+struct TrackerSite {
+    addr: SocketAddr,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl TrackerSite {
+    async fn start(ca: &OriginCa) -> TrackerSite {
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(ca.server_config_for(&TRACKER_HOSTS)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+        let site = TrackerSite { addr: listener.local_addr().unwrap(), hits: hits.clone() };
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else { continue };
+                let (acceptor, hits) = (acceptor.clone(), hits.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let host = req.uri().host().map(str::to_string).or_else(|| {
+                            req.headers()
+                                .get("host")
+                                .and_then(|h| h.to_str().ok())
+                                .map(|h| h.split(':').next().unwrap_or(h).to_string())
+                        });
+                        let host = host.unwrap_or_default();
+                        hits.lock().unwrap().push(format!("{} {host}{}", req.method(), req.uri().path()));
+                        let resp = tracker_response(&host, req.uri().path());
+                        async move { Ok::<_, Infallible>(resp) }
+                    });
+                    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                    let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tls), svc).await;
+                });
+            }
+        });
+        site
+    }
+}
+
+fn audit(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trackstrip")).arg("audit").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() {
+    let ca = OriginCa::new();
+    let origin = Origin::start(&ca).await;
+    let trackers = TrackerSite::start(&ca).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ca.pem");
+    std::fs::write(&root, &ca.pem).unwrap();
+    let browser = crate::browser::chromium();
+    let url = origin.url("dynamic.html", false);
+    let pins = ["news.example=127.0.0.1".to_string(), format!("*={}", trackers.addr)];
+    let args = [
+        "--browser",
+        "--compare",
+        "--format",
+        "json",
+        "--wait",
+        "5",
+        "--browser-path",
+        browser.to_str().unwrap(),
+        "--resolve",
+        &pins[0],
+        "--resolve",
+        &pins[1],
+        "--extra-root",
+        root.to_str().unwrap(),
+        &url,
+    ];
+    let (code, stdout, stderr) = tokio::task::spawn_blocking({
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        move || audit(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "trackers found: exit 1\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+
+    // Every tracker arrived at run time, so only the listener could see them.
+    let requests = report["observed"]["requests"].as_array().unwrap();
+    let seen = |host: &str, path: &str| {
+        requests.iter().find(|r| r["host"] == host && r["url"].as_str().unwrap_or("").contains(path)).cloned()
+    };
+    for (host, path) in [
+        ("www.googletagmanager.com", "/gtm.js"),
+        ("www.google-analytics.com", "/analytics.js"),
+        ("stats.g.doubleclick.net", "/j/collect"),
+        ("static.hotjar.com", "/c/hotjar"),
+    ] {
+        let r = seen(host, path).unwrap_or_else(|| panic!("{host}{path} not reported: {requests:#?}"));
+        assert_eq!(r["third_party"], true);
+        assert!(r["tracker"]["rule"].as_str().is_some_and(|s| !s.is_empty()), "{host}: no rule named");
+    }
+    let beacon = seen("www.google-analytics.com", "/g/collect").expect("the beacon");
+    assert_eq!(beacon["method"], "POST", "sendBeacon is a POST");
+    let remarketing = seen("stats.g.doubleclick.net", "/j/collect").unwrap();
+    assert_eq!(remarketing["set_cookies"], serde_json::json!(["IDE"]), "the third-party cookie, by name only");
+
+    let summary = &report["summary"];
+    assert_eq!(summary["google_analytics_remarketing"]["found"], true, "{summary:#}");
+    assert!(summary.to_string().contains("Hotjar"), "session recording named: {summary:#}");
+    assert!(summary["third_party_cookies"]["count"].as_u64().unwrap_or(0) >= 1, "{summary:#}");
+
+    // Enforcing: the tag manager is answered locally, so nothing after it ever loads.
+    let enforced = report["enforced"]["requests"].as_array().unwrap();
+    assert!(
+        enforced.iter().all(|r| r["tracker"].is_null() || r["answered_locally"] == true),
+        "a tracker reached the network while enforcing: {enforced:#?}"
+    );
+    let comparison = &report["comparison"];
+    assert!(comparison.to_string().contains("static.hotjar.com"), "hosts gone: {comparison:#}");
+    assert!(report["enforced"]["text_sample"].as_str().unwrap().contains("overnight service between the capital"));
+    assert_eq!(report["enforced"]["console_errors"], serde_json::json!([]), "no breakage");
+
+    let hits = trackers.hits.lock().unwrap().clone();
+    assert!(hits.iter().any(|h| h.contains("/j/collect")), "the report-only load reached the trackers: {hits:?}");
+    let after_gtm = hits.iter().filter(|h| h.contains("gtm.js")).count();
+    assert_eq!(after_gtm, 1, "gtm.js was fetched once (report-only), never while enforcing: {hits:?}");
+
+    // Many pages: one report each plus an aggregate; a second run resumes (loads nothing).
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, format!("# pages\n{url}\n")).unwrap();
+    let out = dir.path().join("reports");
+    let many = [
+        "--browser",
+        "--wait",
+        "5",
+        "--browser-path",
+        browser.to_str().unwrap(),
+        "--resolve",
+        &pins[0],
+        "--resolve",
+        &pins[1],
+        "--extra-root",
+        root.to_str().unwrap(),
+        "--urls",
+        list.to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+    ];
+    let run = |args: Vec<String>| move || audit(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let argv: Vec<String> = many.iter().map(|s| s.to_string()).collect();
+    let (code, table, _) = tokio::task::spawn_blocking(run(argv.clone())).await.unwrap();
+    assert_eq!(code, 1);
+    assert!(table.contains("Google") && table.contains("Hotjar"), "aggregate table: {table}");
+    let names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    for ext in [".html", ".audit.json", "aggregate.json"] {
+        assert!(names.iter().any(|n| n.ends_with(ext)), "{ext} missing from {names:?}");
+    }
+    let html = names.iter().find(|n| n.ends_with(".html")).unwrap();
+    let html = std::fs::read_to_string(out.join(html)).unwrap();
+    assert!(html.contains("static.hotjar.com") && !html.contains("<script"), "self-contained, no script");
+    let before = trackers.hits.lock().unwrap().len();
+    let (code, _, _) = tokio::task::spawn_blocking(run(argv)).await.unwrap();
+    assert_eq!(code, 1, "the resumed run reports the same");
+    assert_eq!(trackers.hits.lock().unwrap().len(), before, "a finished page is not loaded again");
+}
+
+#[test]
+fn without_a_browser_it_says_how_to_get_one_and_exits_2() {
+    let (code, _, stderr) = audit(&["--browser", "--browser-path", "/nonexistent/chromium", "http://news.example/"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("apt-get install chromium"), "{stderr}");
+}
