@@ -177,3 +177,29 @@ fn is_javascript(ty: Option<&str>) -> bool {
         || t.starts_with("application/javascript")
         || t == "text/jscript"
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::PageContext;
+    use crate::rules::Rules;
+    use crate::strip::{StripOptions, Stripper};
+    use std::sync::Arc;
+
+    /// A `<noscript>` longer than the line index's window: its events get the same line at any
+    /// chunking (found by the `strip` fuzz target; input in fuzz/regressions/strip/).
+    #[test]
+    fn lines_inside_a_long_noscript_do_not_depend_on_chunking() {
+        let mut page = b"<p>1</p>\n<noscript>\n".to_vec();
+        page.extend(b"filler line\n".repeat(3000));
+        page.extend_from_slice(b"<img src=\"https://b.scorecardresearch.com/p\">\n</noscript>\n");
+        let rules = Arc::new(Rules::bundled().expect("bundled rules"));
+        for chunk in [page.len(), 16] {
+            let mut s = Stripper::new(rules.clone(), PageContext::unknown(), StripOptions::default());
+            for c in page.chunks(chunk) {
+                s.write(c);
+            }
+            let lines: Vec<usize> = s.finish().events.iter().map(|e| e.line).collect();
+            assert_eq!(lines, [3003], "chunks of {chunk} bytes");
+        }
+    }
+}

@@ -45,8 +45,11 @@ impl Pins {
         Pins(Arc::new(pins.into_iter().map(|(h, p)| (h.to_ascii_lowercase(), p.into())).collect()))
     }
 
+    /// The pin for `host`; `*` covers names only, an IP literal is pinned by itself or not at all.
     pub fn get(&self, host: &str) -> Option<Pin> {
-        self.0.get(&host.to_ascii_lowercase()).or_else(|| self.0.get("*")).copied()
+        let exact = self.0.get(&host.to_ascii_lowercase());
+        let literal = host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok();
+        exact.or_else(|| if literal { None } else { self.0.get("*") }).copied()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -152,5 +155,6 @@ mod tests {
         assert_eq!(any.addr(80).to_string(), "127.0.0.1:9000");
         assert_eq!(any.addr(8443).to_string(), "127.0.0.1:8443", "an explicit port is kept");
         assert_eq!(pins.get("A.test").unwrap().addr(443).to_string(), "10.0.0.1:443");
+        assert!(pins.get("1.1.1.1").is_none() && pins.get("[::1]").is_none(), "* is for names");
     }
 }
