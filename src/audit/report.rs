@@ -288,7 +288,8 @@ fn html_table<'a>(h: &mut String, events: impl Iterator<Item = &'a AuditEvent>) 
     h.push_str("</tbody></table>\n");
 }
 
-fn plural(n: usize) -> &'static str {
+/// "s" unless `n` is 1.
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

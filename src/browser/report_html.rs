@@ -3,6 +3,7 @@
 
 use super::model::PageAudit;
 use super::report::{categories, comparison, comparison_rows, fmt_bytes, rows, summary};
+use crate::audit::report::esc;
 use std::fmt::Write as _;
 
 pub fn html(audit: &PageAudit) -> String {
@@ -99,22 +100,6 @@ fn list(h: &mut String, title: &str, items: &[String]) {
         let _ = write!(h, "<li><code>{}</code></li>", esc(i));
     }
     h.push_str("</ul>\n");
-}
-
-/// Escapes text for HTML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 const CSS: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}\

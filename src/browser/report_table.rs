@@ -3,6 +3,7 @@
 
 use super::model::{PageAudit, PageLoad, Verdict};
 use super::report::*;
+pub(super) use crate::audit::report::plural;
 use std::fmt::Write as _;
 
 /// One summary category, for the table's lines and the HTML cards.
@@ -200,8 +201,4 @@ pub fn table(audit: &PageAudit) -> String {
         }
     }
     out
-}
-
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -156,6 +156,7 @@ async fn tunnel(mut client: TokioIo<Upgraded>, mut upstream: TcpStream, prefix: 
 pub async fn connect(state: &ProxyState, host: &str, port: u16) -> Result<TcpStream, Response<ProxyBody>> {
     let addrs: Vec<SocketAddr> = match state.config.upstream.pins.get(host) {
         Some(pin) => vec![pin.addr(port)],
+        None if crate::upstream::never_resolves(host) => vec![],
         None => match tokio::net::lookup_host((host, port)).await {
             Ok(a) => a.collect(),
             Err(_) => vec![],

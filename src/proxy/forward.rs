@@ -15,7 +15,9 @@ pub async fn fetch(state: &ProxyState, req: Request<ProxyBody>) -> Result<Respon
     // slow upload is not blamed on the origin.
     let (req, sent) = upload::watch(req);
     let deadline = async move {
-        let _ = sent.await;
+        if let Some(sent) = sent {
+            let _ = sent.await;
+        }
         tokio::time::sleep(timeout).await;
     };
     let answer = tokio::select! {

@@ -74,21 +74,28 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+impl<T> IdleTimeout<T> {
+    /// Progress resets the clock; a client that stops reading is as idle as one that stops
+    /// writing.
+    fn after_write(&mut self, cx: &mut Context<'_>, polled: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
         match polled {
             Poll::Ready(Ok(n)) if n > 0 => {
                 self.last = Instant::now();
                 polled
             }
-            // A client that stops reading is as idle as one that stops writing.
             Poll::Pending => match self.poll_expired(cx) {
                 Poll::Ready(()) => Poll::Ready(Err(timed_out())),
                 Poll::Pending => Poll::Pending,
             },
             other => other,
         }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        self.after_write(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -97,17 +104,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        match polled {
-            Poll::Ready(Ok(n)) if n > 0 => {
-                self.last = Instant::now();
-                polled
-            }
-            Poll::Pending => match self.poll_expired(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(timed_out())),
-                Poll::Pending => Poll::Pending,
-            },
-            other => other,
-        }
+        self.after_write(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {

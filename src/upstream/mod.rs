@@ -4,7 +4,7 @@
 mod resolve;
 mod tls;
 
-pub use resolve::{Pin, Pins, REFUSED_BY_GUARD, Resolver, parse_pin};
+pub use resolve::{Pin, Pins, REFUSED_BY_GUARD, Resolver, never_resolves, parse_pin};
 pub use tls::{client_tls_config, root_store};
 
 use bytes::Bytes;

@@ -76,6 +76,13 @@ pub fn parse_pin(s: &str) -> Result<(String, Pin), UpstreamError> {
     Ok((host.to_string(), pin))
 }
 
+/// Names under `.invalid` (RFC 6761 §6.4) are answered "no such host" here, without asking
+/// the system resolver.
+pub fn never_resolves(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "invalid" || host.ends_with(".invalid")
+}
+
 /// getaddrinfo, except for pinned names; resolved addresses the guard refuses (link-local,
 /// metadata) are dropped, so a name can't smuggle the proxy to them.
 #[derive(Clone)]
@@ -106,6 +113,10 @@ impl tower_service::Service<Name> for Resolver {
     }
 
     fn call(&mut self, name: Name) -> Self::Future {
+        if never_resolves(name.as_str()) {
+            let e = std::io::Error::new(std::io::ErrorKind::NotFound, "no such host (.invalid never resolves)");
+            return Box::pin(std::future::ready(Err(e)));
+        }
         if let Some(pin) = self.pins.get(name.as_str()) {
             // Port 0: the connector puts the URL's port in. A pinned port is kept unless the
             // URL names one (then the connector overrides it), which matches `Pin::addr` as

@@ -99,11 +99,9 @@ async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() 
     let browser = crate::browser::chromium();
     let url = origin.url("dynamic.html", false);
     let pins = ["news.example=127.0.0.1".to_string(), format!("*={}", trackers.addr)];
-    let args = [
+    // What every run here shares: the browser, and every name pinned to loopback.
+    let world: Vec<String> = [
         "--browser",
-        "--compare",
-        "--format",
-        "json",
         "--wait",
         "5",
         "--browser-path",
@@ -114,14 +112,15 @@ async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() 
         &pins[1],
         "--extra-root",
         root.to_str().unwrap(),
-        &url,
-    ];
-    let (code, stdout, stderr) = tokio::task::spawn_blocking({
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        move || audit(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    })
-    .await
-    .unwrap();
+    ]
+    .map(String::from)
+    .to_vec();
+    let run = |extra: &[&str]| {
+        let mut argv = world.clone();
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        tokio::task::spawn_blocking(move || audit(&argv.iter().map(String::as_str).collect::<Vec<_>>()))
+    };
+    let (code, stdout, stderr) = run(&["--compare", "--format", "json", &url]).await.unwrap();
     assert_eq!(code, 1, "trackers found: exit 1\n{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
 
@@ -170,26 +169,8 @@ async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() 
     let list = dir.path().join("urls.txt");
     std::fs::write(&list, format!("# pages\n{url}\n")).unwrap();
     let out = dir.path().join("reports");
-    let many = [
-        "--browser",
-        "--wait",
-        "5",
-        "--browser-path",
-        browser.to_str().unwrap(),
-        "--resolve",
-        &pins[0],
-        "--resolve",
-        &pins[1],
-        "--extra-root",
-        root.to_str().unwrap(),
-        "--urls",
-        list.to_str().unwrap(),
-        "--out-dir",
-        out.to_str().unwrap(),
-    ];
-    let run = |args: Vec<String>| move || audit(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let argv: Vec<String> = many.iter().map(|s| s.to_string()).collect();
-    let (code, table, _) = tokio::task::spawn_blocking(run(argv.clone())).await.unwrap();
+    let many = ["--urls", list.to_str().unwrap(), "--out-dir", out.to_str().unwrap()];
+    let (code, table, _) = run(&many).await.unwrap();
     assert_eq!(code, 1);
     assert!(table.contains("Google") && table.contains("Hotjar"), "aggregate table: {table}");
     let names: Vec<String> =
@@ -201,7 +182,7 @@ async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() 
     let html = std::fs::read_to_string(out.join(html)).unwrap();
     assert!(html.contains("static.hotjar.com") && !html.contains("<script"), "self-contained, no script");
     let before = trackers.hits.lock().unwrap().len();
-    let (code, _, _) = tokio::task::spawn_blocking(run(argv)).await.unwrap();
+    let (code, _, _) = run(&many).await.unwrap();
     assert_eq!(code, 1, "the resumed run reports the same");
     assert_eq!(trackers.hits.lock().unwrap().len(), before, "a finished page is not loaded again");
 }

@@ -17,14 +17,17 @@ use tokio::net::TcpListener;
 
 pub const SITE: &str = "news.example";
 
-pub fn pages_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/pages")
+/// A page the origin serves: tests/e2e/pages, else the shared fixtures (the seed article).
+pub fn page_file(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let own = root.join("tests/e2e/pages").join(name);
+    if own.exists() { own } else { root.join("tests/fixtures/corpus").join(name) }
 }
 
 /// Every host name a page's markup refers to, other than the site itself: the trackers the
 /// page was written with.
 pub fn referenced_hosts(page: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(pages_dir().join(page)).unwrap();
+    let text = std::fs::read_to_string(page_file(page)).unwrap();
     let mut hosts: Vec<String> = text
         .split("//")
         .skip(1)
@@ -124,7 +127,7 @@ impl Origin {
 
 fn serve_page(req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     let name = req.uri().path().trim_start_matches('/');
-    let file = (!name.contains("..") && !name.is_empty()).then(|| pages_dir().join(name));
+    let file = (!name.contains("..") && !name.contains('/') && !name.is_empty()).then(|| page_file(name));
     match file.and_then(|f| std::fs::read(f).ok()) {
         Some(body) => {
             let kind = if name.ends_with(".svg") { "image/svg+xml" } else { "text/html; charset=utf-8" };

@@ -31,7 +31,13 @@ async fn setup(skip: &[&str]) -> Setup {
     let skip: Vec<String> = skip.iter().map(|s| s.to_string()).collect();
     let proxy = Proxy::start(move |c| {
         c.upstream.extra_roots = vec![root];
-        c.upstream.pins = pins(&[("news.test", LOCAL), ("bad.test", LOCAL), ("skip.test", LOCAL)]);
+        // Trackers are pinned to loopback too: a regression would connect there, never out.
+        c.upstream.pins = pins(&[
+            ("news.test", LOCAL),
+            ("bad.test", LOCAL),
+            ("skip.test", LOCAL),
+            ("b.scorecardresearch.com", LOCAL),
+        ]);
         c.leaves = Some(l2);
         c.skip_intercept = skip;
     })
@@ -59,8 +65,8 @@ async fn https_pages_are_stripped_over_http1_and_http2() {
 async fn blocked_trackers_over_https_never_connect() {
     let s = setup(&[]).await;
     let c = client_trusting(s.proxy.addr, &s.ca_pem, false);
-    // b.scorecardresearch.com isn't pinned: if trackstrip tried to reach it, the test would fail
-    // (no network), and no certificate could verify it.
+    // b.scorecardresearch.com is pinned to loopback, where nothing serves its certificate: had
+    // trackstrip tried to reach it, this could not be a 200 GIF.
     let resp = c.get("https://b.scorecardresearch.com/p?c1=2").header("sec-fetch-dest", "image").send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "image/gif");
