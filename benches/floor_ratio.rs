@@ -19,7 +19,11 @@ const ROUNDS: usize = 31;
 fn pages() -> Vec<Bytes> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dev = root.join("../shared/corpus/pages");
-    let dir = if dev.is_dir() { dev } else { root.join("tests/fixtures/corpus") };
+    let dir = match std::env::var_os("FLOOR_PAGES") {
+        Some(d) => d.into(), // e.g. the load benchmark's generated pages
+        None if dev.is_dir() => dev,
+        None => root.join("tests/fixtures/corpus"),
+    };
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("pages directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
