@@ -7,12 +7,6 @@ use clap::Parser;
 use cli::{Cli, Command, LogFormat, RulesCommand};
 use std::process::ExitCode;
 
-// The rewriter allocates many short-lived objects per element (lol_html's parser-mode
-// switches, attribute values); mimalloc's thread-local free lists make each one a few
-// instructions, where glibc's malloc took 14% of the proxy's CPU on tag-dense pages.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // `serve` reads its config (which can set the log format) before logging starts.
