@@ -51,6 +51,7 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
         enforce: !args.report_only,
         encoding,
         follow_meta_charset: !declared,
+        track_lines: args.events.is_some(),
         ..StripOptions::default()
     };
     let mut stripper = Stripper::new(rules, page, opts);

@@ -26,6 +26,9 @@ pub struct Snippet {
 struct SizeClass {
     limit: usize,
     automaton: AhoCorasick,
+    /// SIMD (Teddy) searchers over the same literals, at most 64 each: the fast "does this
+    /// script hold any signature at all?" (most don't); empty when Teddy can't take them.
+    quick: Vec<aho_corasick::packed::Searcher>,
     /// Pattern → literal (a literal with `/` is also searched as `\/`, as JSON writes it).
     pattern_literal: Vec<usize>,
 }
@@ -250,7 +253,8 @@ impl SnippetSet {
             }
             let automaton = AhoCorasick::new(&patterns)
                 .map_err(|e| RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}")))?;
-            self.classes.push(SizeClass { limit, automaton, pattern_literal });
+            let quick = quick_searchers(&patterns);
+            self.classes.push(SizeClass { limit, automaton, pattern_literal, quick });
         }
         Ok(())
     }
@@ -267,8 +271,13 @@ impl SnippetSet {
     /// ASCII-compatible page encoding works).
     pub fn check(&self, script: &[u8]) -> Option<SnippetHit<'_>> {
         let class = self.classes.iter().find(|c| c.limit >= script.len())?;
-        // Most scripts hold no signature at all: a plain search (with its prefilter) says so fast.
-        if !class.automaton.is_match(script) {
+        // Most scripts hold no signature at all: a SIMD search says so fast.
+        let any = if class.quick.is_empty() {
+            class.automaton.is_match(script)
+        } else {
+            class.quick.iter().any(|q| q.find(script).is_some())
+        };
+        if !any {
             return None;
         }
         let mut found = vec![false; self.literals.len()];
@@ -294,6 +303,17 @@ impl SnippetSet {
         let stub = stub_ids.iter().map(|&i| self.stub_code[i].as_str()).collect::<Vec<_>>().join("\n");
         Some(SnippetHit { snippets: hits, stub })
     }
+}
+
+/// Teddy searchers covering `patterns` (Teddy takes up to 64 patterns; fewer per searcher
+/// run faster), or none if it can't build one for them.
+fn quick_searchers(patterns: &[String]) -> Vec<aho_corasick::packed::Searcher> {
+    const PER_SEARCHER: usize = 48;
+    let searchers: Option<Vec<_>> = patterns
+        .chunks(PER_SEARCHER)
+        .map(|part| aho_corasick::packed::Config::new().builder().extend(part).build())
+        .collect();
+    searchers.unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -33,7 +33,13 @@ fn expectations() -> Vec<Expect> {
 fn corpus_pages_meet_their_expectations() {
     for exp in expectations() {
         let input = read_fixture(&format!("corpus/{}.html", exp.page));
-        let (out, done) = strip_chunked(bundled(), &exp.url, StripOptions::default(), &input, &[16 * 1024]);
+        let (out, done) = strip_chunked(
+            bundled(),
+            &exp.url,
+            StripOptions { track_lines: true, ..StripOptions::default() },
+            &input,
+            &[16 * 1024],
+        );
         let out_text = String::from_utf8_lossy(&out);
         let stripped: HashSet<&str> =
             done.events.iter().filter(|e| e.action.strips()).filter_map(|e| e.url.as_deref()).collect();

@@ -404,12 +404,24 @@ impl Compiler {
                 .collect()
         });
 
+        let flat_instructions = flat_tag_names.as_ref().map(|names| {
+            names
+                .iter()
+                .map(|name| {
+                    (0..self.instructions.len())
+                        .filter(|&a| self.instructions[a].tag_name.as_ref() == Some(name))
+                        .collect()
+                })
+                .collect()
+        });
+
         Program {
             entry_points,
             instructions: self.instructions,
             enable_nth_of_type,
             flat_tag_names,
             flat_needles,
+            flat_instructions,
         }
     }
 }

@@ -135,6 +135,8 @@ enum Pending<E: ElementData> {
     EntryPoints(ExecutionCtx<'static, E>, Bailout<usize>),
     Jumps(ExecutionCtx<'static, E>, Bailout<JumpPtr>),
     HereditaryJumps(ExecutionCtx<'static, E>, Bailout<HereditaryJumpPtr>),
+    /// A flat program's element: the name's instructions that need attributes are left.
+    Flat(ExecutionCtx<'static, E>),
 }
 
 pub(crate) struct SelectorMatchingVm<E: ElementData> {
@@ -174,7 +176,7 @@ where
     /// scan the tag and only lex it if it holds one.
     pub fn pending_attribute_needles(&self) -> Option<&[Box<[u8]>]> {
         match (&self.pending, self.pending_name, &self.program.flat_needles) {
-            (Some(Pending::EntryPoints(ctx, _)), Some(i), Some(needles)) if ctx.ns == Namespace::Html => {
+            (Some(Pending::Flat(ctx)), Some(i), Some(needles)) if ctx.ns == Namespace::Html => {
                 needles.get(i)?.as_deref()
             }
             _ => None,
@@ -187,10 +189,46 @@ where
     pub fn resolve_pending_unmatched(&mut self) -> Result<(), MemoryLimitExceededError> {
         self.pending_name = None;
         match self.pending.take() {
-            Some(Pending::EntryPoints(ctx, _)) if ctx.with_content => {
-                self.stack.push_item(ctx.stack_item)
-            }
+            Some(Pending::Flat(ctx)) if ctx.with_content => self.stack.push_item(ctx.stack_item),
             _ => Ok(()),
+        }
+    }
+
+    /// trackstrip patch: an HTML element of a name a flat program knows: only that name's
+    /// instructions can match, and none starts a jump.
+    fn exec_flat(
+        &mut self,
+        local_name: LocalName<'_>,
+        name_index: usize,
+        match_handler: &mut dyn FnMut(MatchInfo),
+    ) -> Result<(), VmError<E>> {
+        let mut ctx = ExecutionCtx::new(local_name, Namespace::Html, self.enable_esi_tags);
+        if let StackDirective::PopImmediately =
+            Stack::get_stack_directive(&ctx.stack_item, ctx.ns, ctx.enable_esi_tags)
+        {
+            ctx.with_content = false;
+        }
+        let mut needs_attributes = false;
+        let addrs = self.program.flat_instructions.as_ref().and_then(|f| f.get(name_index));
+        for &addr in addrs.map(|a| &a[..]).unwrap_or_default() {
+            let instr = &self.program.instructions[addr];
+            if instr.attribute_exprs.is_empty() {
+                ctx.add_execution_branch(&instr.associated_branch);
+            } else {
+                needs_attributes = true;
+            }
+        }
+        if needs_attributes {
+            return self.request_attributes(Pending::Flat(ctx.into_owned()));
+        }
+        self.pending_name = None;
+        ctx.handle_matched_ids(match_handler);
+        if ctx.with_content {
+            self.stack
+                .push_item(ctx.stack_item.into_owned())
+                .map_err(VmError::MemoryLimitExceeded)
+        } else {
+            Ok(())
         }
     }
 
@@ -206,9 +244,23 @@ where
         aux_info: AuxStartTagInfo<'_>,
         match_handler: &mut dyn FnMut(MatchInfo),
     ) -> Result<(), MemoryLimitExceededError> {
-        self.pending_name = None;
+        let name_index = self.pending_name.take();
         let (mut ctx, attr_matcher) = match self.pending.take() {
             None => return Ok(()),
+            Some(Pending::Flat(mut ctx)) => {
+                let m = AttributeMatcher::new(*aux_info.input, aux_info.attr_buffer, ctx.ns);
+                let addrs = name_index.and_then(|i| self.program.flat_instructions.as_ref()?.get(i));
+                let state = self.stack.build_state(&ctx.stack_item.local_name);
+                for &addr in addrs.map(|a| &a[..]).unwrap_or_default() {
+                    let instr = &self.program.instructions[addr];
+                    if !instr.attribute_exprs.is_empty()
+                        && let Some(branch) = instr.complete_exec_with_attrs(&state, &m)
+                    {
+                        ctx.add_execution_branch(branch);
+                    }
+                }
+                (ctx, m)
+            }
             Some(Pending::Immediate(ctx)) => {
                 return self.exec_after_immediate_aux_info_request(ctx, aux_info, match_handler);
             }
@@ -259,7 +311,12 @@ where
                         .push_unmatched(local_name, self.enable_esi_tags)
                         .map_err(VmError::MemoryLimitExceeded);
                 }
-                found => self.pending_name = found,
+                None => {}
+                Some(i) if ns == Namespace::Html => {
+                    self.pending_name = Some(i);
+                    return self.exec_flat(local_name, i, match_handler);
+                }
+                Some(i) => self.pending_name = Some(i),
             }
         }
 

@@ -108,4 +108,6 @@ pub(crate) struct Program {
     /// trackstrip patch: for each of `flat_tag_names`, the substrings one of which a start tag
     /// of that name must contain to match (None: the name can match whatever its attributes).
     pub flat_needles: Option<Box<[Option<Box<[Box<[u8]>]>>]>>,
+    /// trackstrip patch: for each of `flat_tag_names`, the addresses of its instructions.
+    pub flat_instructions: Option<Box<[Box<[usize]>]>>,
 }

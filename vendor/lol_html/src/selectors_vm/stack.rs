@@ -207,12 +207,22 @@ impl<'i, E: ElementData> StackItem<'i, E> {
     }
 }
 
+/// trackstrip patch: one open element, in document order. Elements a selector may care about
+/// are full `StackItem`s (in `Stack::items`, same order); the rest, in flat programs, are only
+/// names: they matter solely as boundaries for end tags.
+enum Open {
+    Item,
+    Boundary(LocalName<'static>),
+}
+
 pub(crate) struct Stack<E: ElementData> {
     /// A counter for root elements
     root_child_counter: ChildCounter,
     /// A typed counter for all elements on all frames. This is optional to indicate if types are actually being counted.
     typed_child_counters: Option<TypedChildCounterMap>,
     items: LimitedVec<StackItem<'static, E>>,
+    /// trackstrip patch: every open element, items and boundaries (see `Open`).
+    open: LimitedVec<Open>,
     /// Open items per name bucket (`LocalName::bucket`), so `pop_up_to` can reject a stray end
     /// tag in O(1). trackstrip patch: counts per bucket in place of a map from name to count;
     /// a zero still proves that no element of the name is open, with no hashing or allocation
@@ -229,7 +239,8 @@ impl<E: ElementData> Stack<E> {
         Self {
             root_child_counter: Default::default(),
             typed_child_counters: enable_nth_of_type.then(TypedChildCounterMap::new),
-            items: LimitedVec::new(memory_limiter),
+            items: LimitedVec::new(memory_limiter.clone()),
+            open: LimitedVec::new(memory_limiter),
             open_name_buckets: [0; 64],
             active_hereditary_jumps: Vec::new(),
         }
@@ -292,16 +303,38 @@ impl<E: ElementData> Stack<E> {
         if self.open_name_buckets[local_name.bucket()] == 0 {
             return;
         }
-        let pop_to_index = self
-            .items
-            .iter()
-            .rposition(|item| item.local_name == local_name);
-        if let Some(index) = pop_to_index {
-            if let Some(c) = self.typed_child_counters.as_mut() {
-                c.pop_to(index);
+        // Walk open elements from the top; `k` is the index of the items at and above.
+        let mut k = self.items.len();
+        let mut found = None;
+        for (i, open) in self.open.iter().enumerate().rev() {
+            let name = match open {
+                Open::Item => {
+                    // (Only out of step after a failed push, which ends the rewrite anyway.)
+                    let Some(item) = k.checked_sub(1).and_then(|j| self.items.get(j)) else {
+                        break;
+                    };
+                    k -= 1;
+                    &item.local_name
+                }
+                Open::Boundary(name) => name,
+            };
+            if *name == local_name {
+                found = Some(i);
+                break;
             }
-            self.active_hereditary_jumps.retain(|(_, d)| *d < index);
-            for item in self.items.drain(index..) {
+        }
+        if let Some(i) = found {
+            if let Some(c) = self.typed_child_counters.as_mut() {
+                c.pop_to(k);
+            }
+            self.active_hereditary_jumps.retain(|(_, d)| *d < k);
+            for open in self.open.drain(i..) {
+                if let Open::Boundary(name) = open {
+                    let count = &mut self.open_name_buckets[name.bucket()];
+                    *count = count.saturating_sub(1);
+                }
+            }
+            for item in self.items.drain(k..) {
                 let count = &mut self.open_name_buckets[item.local_name.bucket()];
                 *count = count.saturating_sub(1);
                 popped_element_data_handler(item.element_data);
@@ -337,7 +370,9 @@ impl<E: ElementData> Stack<E> {
         if is_void_element(&local_name, enable_esi_tags) {
             return Ok(());
         }
-        self.push_item(StackItem::new(local_name).into_owned())
+        let local_name = local_name.into_owned();
+        self.open_name_buckets[local_name.bucket()] += 1;
+        self.open.push(Open::Boundary(local_name))
     }
 
     #[inline]
@@ -346,6 +381,7 @@ impl<E: ElementData> Stack<E> {
         item: StackItem<'static, E>,
     ) -> Result<(), MemoryLimitExceededError> {
         let depth = self.items.len();
+        self.open.push(Open::Item)?;
         self.items.push(item)?;
         let item = self.items.last().expect("just pushed");
         self.open_name_buckets[item.local_name.bucket()] += 1;
