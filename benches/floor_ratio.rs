@@ -19,7 +19,7 @@ const ROUNDS: usize = 31;
 fn pages() -> Vec<Bytes> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dev = root.join("../shared/corpus/pages");
-    let dir = match std::env::var_os("FLOOR_PAGES") {
+    let dir = match std::env::var_os("FLOOR_PAGES").filter(|d| !d.is_empty()) {
         Some(d) => d.into(), // e.g. the load benchmark's generated pages
         None if dev.is_dir() => dev,
         None => root.join("tests/fixtures/corpus"),

@@ -26,9 +26,10 @@ pub struct Snippet {
 struct SizeClass {
     limit: usize,
     automaton: AhoCorasick,
-    /// SIMD (Teddy) searchers over the same literals, at most 64 each: the fast "does this
-    /// script hold any signature at all?" (most don't); empty when Teddy can't take them.
+    /// SIMD (Teddy) searchers over the same patterns, `PER_SEARCHER` each (Teddy takes at most
+    /// 64); empty when Teddy can't take them, and the automaton does the work.
     quick: Vec<aho_corasick::packed::Searcher>,
+    patterns: Vec<Box<[u8]>>,
     /// Pattern → literal (a literal with `/` is also searched as `\/`, as JSON writes it).
     pattern_literal: Vec<usize>,
 }
@@ -254,7 +255,8 @@ impl SnippetSet {
             let automaton = AhoCorasick::new(&patterns)
                 .map_err(|e| RuleError::invalid("snippets", 0, format!("cannot build matcher: {e}")))?;
             let quick = quick_searchers(&patterns);
-            self.classes.push(SizeClass { limit, automaton, pattern_literal, quick });
+            let patterns = patterns.into_iter().map(|p| p.into_bytes().into_boxed_slice()).collect();
+            self.classes.push(SizeClass { limit, automaton, pattern_literal, quick, patterns });
         }
         Ok(())
     }
@@ -271,19 +273,7 @@ impl SnippetSet {
     /// ASCII-compatible page encoding works).
     pub fn check(&self, script: &[u8]) -> Option<SnippetHit<'_>> {
         let class = self.classes.iter().find(|c| c.limit >= script.len())?;
-        // Most scripts hold no signature at all: a SIMD search says so fast.
-        let any = if class.quick.is_empty() {
-            class.automaton.is_match(script)
-        } else {
-            class.quick.iter().any(|q| q.find(script).is_some())
-        };
-        if !any {
-            return None;
-        }
-        let mut found = vec![false; self.literals.len()];
-        for m in class.automaton.find_overlapping_iter(script) {
-            found[class.pattern_literal[m.pattern().as_usize()]] = true;
-        }
+        let found = class.literals_in(script, self.literals.len())?;
         let hits: Vec<&Snippet> = self
             .snippets
             .iter()
@@ -305,10 +295,48 @@ impl SnippetSet {
     }
 }
 
-/// Teddy searchers covering `patterns` (Teddy takes up to 64 patterns; fewer per searcher
-/// run faster), or none if it can't build one for them.
+impl SizeClass {
+    /// Which literals occur in `script` (overlaps included), or None when none does, which is
+    /// the common case and the fast one.
+    fn literals_in(&self, script: &[u8], literals: usize) -> Option<Vec<bool>> {
+        let mut found = vec![false; literals];
+        if self.quick.is_empty() {
+            if !self.automaton.is_match(script) {
+                return None;
+            }
+            for m in self.automaton.find_overlapping_iter(script) {
+                found[self.pattern_literal[m.pattern().as_usize()]] = true;
+            }
+            return Some(found);
+        }
+        let mut any = false;
+        for (part, searcher) in self.quick.iter().enumerate() {
+            let first = part * PER_SEARCHER;
+            let patterns = &self.patterns[first..(first + PER_SEARCHER).min(self.patterns.len())];
+            // Each search finds the next place where some pattern starts; every pattern that
+            // starts there is then checked, so patterns that overlap are all seen.
+            let mut at = 0;
+            while let Some(m) = searcher.find_in(script, aho_corasick::Span::from(at..script.len())) {
+                let rest = &script[m.start()..];
+                for (j, p) in patterns.iter().enumerate() {
+                    if rest.starts_with(p) {
+                        found[self.pattern_literal[first + j]] = true;
+                        any = true;
+                    }
+                }
+                at = m.start() + 1;
+            }
+        }
+        any.then_some(found)
+    }
+}
+
+/// Patterns per Teddy searcher (Teddy takes up to 64; fewer run faster).
+const PER_SEARCHER: usize = 48;
+
+/// Teddy searchers covering `patterns`, or none if it can't build one for them (it needs
+/// SIMD), and the automaton is used instead.
 fn quick_searchers(patterns: &[String]) -> Vec<aho_corasick::packed::Searcher> {
-    const PER_SEARCHER: usize = 48;
     let searchers: Option<Vec<_>> = patterns
         .chunks(PER_SEARCHER)
         .map(|part| aho_corasick::packed::Config::new().builder().extend(part).build())
@@ -357,6 +385,31 @@ any = ["connect.facebook.net", "_fbq"]
         assert_eq!(hit.stub, "");
         assert!(s.check(br#"fbq('init');x="https:\/\/connect.facebook.net\/""#).is_some(), "JSON-escaped slashes");
         assert!(s.check(&[b'x'; 200]).is_none());
+    }
+
+    #[test]
+    fn teddy_and_the_automaton_find_the_same_literals() {
+        // Overlapping literals, one inside another, at the start and the end of the script.
+        let set = set(SAMPLE).unwrap();
+        let class = &set.classes[0];
+        assert!(!class.quick.is_empty(), "this machine builds Teddy searchers");
+        let fallback = SizeClass {
+            limit: class.limit,
+            automaton: class.automaton.clone(),
+            pattern_literal: class.pattern_literal.clone(),
+            quick: Vec::new(),
+            patterns: class.patterns.clone(),
+        };
+        let n = set.literals.len();
+        for script in [
+            &b"fbq('init');_fbq;connect.facebook.net"[..],
+            b"_fbqfbq(",
+            b"x GoogleAnalyticsObject fbq(",
+            b"nothing here",
+            b"",
+        ] {
+            assert_eq!(class.literals_in(script, n), fallback.literals_in(script, n), "{script:?}");
+        }
     }
 
     #[test]
