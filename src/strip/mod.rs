@@ -181,6 +181,9 @@ impl Stripper {
             if st.opts.track_lines {
                 st.lines.feed(chunk.clone());
             }
+            // Room for this chunk's output up front: one allocation, not a regrowth (and copy)
+            // every time lol_html hands over another piece.
+            st.out.reserve(chunk.len() + 1024);
         }
         match &mut self.rewriter {
             Some(rw) => {

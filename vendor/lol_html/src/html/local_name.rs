@@ -166,13 +166,20 @@ impl<'i> LocalName<'i> {
     #[inline]
     #[must_use]
     pub(crate) fn bucket(&self) -> usize {
+        (self.mixed_hash() >> 58) as usize
+    }
+
+    /// trackstrip patch: a well-mixed hash, equal for equal names (see `bucket`).
+    #[inline]
+    #[must_use]
+    pub(crate) fn mixed_hash(&self) -> u64 {
         let h = match self {
             LocalName::Hash(h) => h.raw(),
             LocalName::Bytes(b) => b
                 .iter()
                 .fold(0xcbf2_9ce4_8422_2325_u64, |h, c| (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)),
         };
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
+        h.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 
     #[inline]

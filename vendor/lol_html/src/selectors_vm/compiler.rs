@@ -415,10 +415,16 @@ impl Compiler {
                 .collect()
         });
 
+        let flat_name_filter = flat_tag_names
+            .iter()
+            .flat_map(|names| names.iter())
+            .fold(0u128, |f, n| f | 1 << (n.mixed_hash() >> 57));
+
         Program {
             entry_points,
             instructions: self.instructions,
             enable_nth_of_type,
+            flat_name_filter,
             flat_tag_names,
             flat_needles,
             flat_instructions,

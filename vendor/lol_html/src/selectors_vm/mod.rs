@@ -304,7 +304,9 @@ where
         // in a flat program), without evaluating every instruction.
         self.pending_name = None;
         if let Some(names) = &self.program.flat_tag_names {
-            match names.iter().position(|n| *n == local_name) {
+            let maybe = self.program.flat_name_filter & (1 << (local_name.mixed_hash() >> 57)) != 0;
+            let found = if maybe { names.iter().position(|n| *n == local_name) } else { None };
+            match found {
                 None if ns == Namespace::Html => {
                     return self
                         .stack

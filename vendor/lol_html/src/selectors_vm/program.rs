@@ -105,6 +105,9 @@ pub(crate) struct Program {
     /// combinator and no `:nth-*`, the names they can match. An element of any other name
     /// matches nothing and starts no jumps, so the VM only needs to note it on the stack.
     pub flat_tag_names: Option<Box<[LocalName<'static>]>>,
+    /// trackstrip patch: one bit per `mixed_hash() >> 57` of `flat_tag_names`; a name whose bit
+    /// is clear is none of them, which most elements learn from this alone.
+    pub flat_name_filter: u128,
     /// trackstrip patch: for each of `flat_tag_names`, the substrings one of which a start tag
     /// of that name must contain to match (None: the name can match whatever its attributes).
     pub flat_needles: Option<Box<[Option<Box<[Box<[u8]>]>>]>>,
