@@ -58,7 +58,13 @@ pub fn strip(url: &str, html: &str) -> (String, Vec<AuditEvent>) {
 }
 
 pub fn strip_with(rules: Arc<Rules>, url: &str, html: &str) -> (String, Vec<AuditEvent>) {
-    let (out, done) = strip_chunked(rules, url, StripOptions::default(), html.as_bytes(), &[usize::MAX]);
+    let (out, done) = strip_chunked(
+        rules,
+        url,
+        StripOptions { track_lines: true, ..StripOptions::default() },
+        html.as_bytes(),
+        &[usize::MAX],
+    );
     (String::from_utf8(out).expect("utf-8 output"), done.events)
 }
 
