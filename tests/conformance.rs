@@ -18,7 +18,8 @@ use trackstrip::rules::Rules;
 use trackstrip::strip::{StripOptions, StripStats, Stripper};
 
 mod common;
-use common::html5lib::{Input, Rng, dat_inputs, tokenizer_inputs, tree_inputs, unescape};
+use common::html5lib::{Input, dat_inputs, tokenizer_inputs, tree_inputs, unescape};
+use common::rng::Rng;
 
 const PAGE: &str = "https://news.example/article";
 /// Seed of the pseudo-random chunk sizes (mixed with the input's place, so each input replays alone).

@@ -10,7 +10,8 @@
 
 mod common;
 
-use common::html5lib::{Rng, tokenizer_inputs, tree_inputs};
+use common::html5lib::{tokenizer_inputs, tree_inputs};
+use common::rng::Rng;
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 use std::borrow::Cow;

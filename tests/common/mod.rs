@@ -2,3 +2,4 @@
 #![allow(dead_code)]
 
 pub mod html5lib;
+pub mod rng;

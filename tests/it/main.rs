@@ -1,5 +1,8 @@
 //! trackstrip's integration tests: one binary, one module per area (like ripgrep's).
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod browser;
 mod chunking;
 mod cli;

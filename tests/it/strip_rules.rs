@@ -161,6 +161,14 @@ fn every_rule_kind() {
 }
 
 #[test]
+fn a_tracker_frame_goes_alone() {
+    let html = r#"<frameset cols="50%,50%"><frame src="https://www.googletagmanager.com/ns.html?id=GTM-X"><frame src="/content.html"></frameset><noframes>text</noframes>"#;
+    let (out, events) = strip("https://news.example/", html);
+    assert_eq!(out, r#"<frameset cols="50%,50%"><frame src="/content.html"></frameset><noframes>text</noframes>"#);
+    assert_eq!(events.len(), 1, "{events:#?}");
+}
+
+#[test]
 fn events_name_owner_category_rule_and_line() {
     let html = "<html>\n<body>\n<img height=\"1\" width=\"1\" src=\"http://b.scorecardresearch.com/p?c1=2\">\n</body>";
     let (_, events) = strip("https://apnews.com/article", html);

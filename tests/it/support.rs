@@ -58,34 +58,15 @@ pub fn strip(url: &str, html: &str) -> (String, Vec<AuditEvent>) {
 }
 
 pub fn strip_with(rules: Arc<Rules>, url: &str, html: &str) -> (String, Vec<AuditEvent>) {
-    let (out, done) = strip_chunked(
-        rules,
-        url,
-        StripOptions { track_lines: true, ..StripOptions::default() },
-        html.as_bytes(),
-        &[usize::MAX],
-    );
+    let (out, done) = strip_chunked(rules, url, with_lines(), html.as_bytes(), &[usize::MAX]);
     (String::from_utf8(out).expect("utf-8 output"), done.events)
 }
 
-/// xorshift64*: reproducible chunk sizes without a dependency.
-pub struct Rng(u64);
+pub use crate::common::rng::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+/// Stripping options that number events with their lines (the tests compare them).
+pub fn with_lines() -> StripOptions {
+    StripOptions { track_lines: true, ..StripOptions::default() }
 }
 
 pub fn fixture(name: &str) -> PathBuf {

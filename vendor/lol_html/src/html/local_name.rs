@@ -250,6 +250,8 @@ mod tests {
     #[test]
     fn from_str() {
         assert_eq!(LocalNameHash::from("div"), LocalNameHash(9691u64));
+        // trackstrip patch: the tag added to `Tag`.
+        assert!(LocalNameHash::from("frame") == crate::html::Tag::Frame);
     }
 
     #[test]
