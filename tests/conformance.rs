@@ -62,7 +62,7 @@ struct Run {
 /// like the proxy does.
 fn strip(input: &[u8], chunking: &Chunking) -> Run {
     let page = PageContext::new(PAGE).expect("page URL");
-    let mut s = Stripper::new(rules(), page, StripOptions { track_lines: true, ..StripOptions::default() });
+    let mut s = Stripper::new(rules(), page, StripOptions::with_lines());
     let mut out = Vec::with_capacity(input.len() + 64);
     let mut events = Vec::new();
     match chunking {

@@ -32,10 +32,9 @@ fn the_stripper_holds_on_every_kept_fuzz_input() {
         // The target's first 6 bytes are options; the page is the rest.
         let html = data.get(6..).unwrap_or_default();
         let page = || PageContext::new("https://www.news.example/a/b?id=1").unwrap();
-        let (whole, done) =
-            strip_bytes(rules.clone(), page(), StripOptions { track_lines: true, ..StripOptions::default() }, html);
+        let (whole, done) = strip_bytes(rules.clone(), page(), StripOptions::with_lines(), html);
         let size = 1 + (i * 7919) % 97;
-        let mut s = Stripper::new(rules.clone(), page(), StripOptions { track_lines: true, ..StripOptions::default() });
+        let mut s = Stripper::new(rules.clone(), page(), StripOptions::with_lines());
         let mut chunked = Vec::new();
         for chunk in html.chunks(size) {
             chunked.extend_from_slice(&s.write(chunk));

@@ -127,8 +127,7 @@ pub async fn audit_stream(
             return Err(std::io::Error::other(format!("the page is in {}, which trackstrip can't parse", enc.name())));
         }
     };
-    let opts =
-        StripOptions { enforce: false, report_kept: true, encoding, track_lines: true, ..StripOptions::default() };
+    let opts = StripOptions { enforce: false, report_kept: true, encoding, ..StripOptions::with_lines() };
     let mut stripper = Stripper::new(rules, page, opts);
     stripper.write(&buf[..head]);
     loop {

@@ -81,8 +81,7 @@ fn audit_reader(
             return Err(CmdError::Usage(format!("{name} is in {}, which trackstrip can't parse", enc.name())));
         }
     };
-    let opts =
-        StripOptions { enforce: false, report_kept: true, encoding, track_lines: true, ..StripOptions::default() };
+    let opts = StripOptions { enforce: false, report_kept: true, encoding, ..StripOptions::with_lines() };
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         stripper.write(&buf[..n]);

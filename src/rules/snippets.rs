@@ -299,17 +299,18 @@ impl SizeClass {
     /// Which literals occur in `script` (overlaps included), or None when none does, which is
     /// the common case and the fast one.
     fn literals_in(&self, script: &[u8], literals: usize) -> Option<Vec<bool>> {
-        let mut found = vec![false; literals];
         if self.quick.is_empty() {
             if !self.automaton.is_match(script) {
                 return None;
             }
+            let mut found = vec![false; literals];
             for m in self.automaton.find_overlapping_iter(script) {
                 found[self.pattern_literal[m.pattern().as_usize()]] = true;
             }
             return Some(found);
         }
-        let mut any = false;
+        // Allocated at the first hit: most scripts have none.
+        let mut found: Option<Vec<bool>> = None;
         for (part, searcher) in self.quick.iter().enumerate() {
             let first = part * PER_SEARCHER;
             let patterns = &self.patterns[first..(first + PER_SEARCHER).min(self.patterns.len())];
@@ -318,16 +319,16 @@ impl SizeClass {
             let mut at = 0;
             while let Some(m) = searcher.find_in(script, aho_corasick::Span::from(at..script.len())) {
                 let rest = &script[m.start()..];
+                let found = found.get_or_insert_with(|| vec![false; literals]);
                 for (j, p) in patterns.iter().enumerate() {
                     if rest.starts_with(p) {
                         found[self.pattern_literal[first + j]] = true;
-                        any = true;
                     }
                 }
                 at = m.start() + 1;
             }
         }
-        any.then_some(found)
+        found
     }
 }
 

@@ -194,8 +194,7 @@ mod tests {
         page.extend_from_slice(b"<img src=\"https://b.scorecardresearch.com/p\">\n</noscript>\n");
         let rules = Arc::new(Rules::bundled().expect("bundled rules"));
         for chunk in [page.len(), 16] {
-            let opts = StripOptions { track_lines: true, ..StripOptions::default() };
-            let mut s = Stripper::new(rules.clone(), PageContext::unknown(), opts);
+            let mut s = Stripper::new(rules.clone(), PageContext::unknown(), StripOptions::with_lines());
             for c in page.chunks(chunk) {
                 s.write(c);
             }

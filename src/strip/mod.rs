@@ -61,6 +61,14 @@ impl Default for StripOptions {
     }
 }
 
+impl StripOptions {
+    /// The defaults, with line numbers on events (audits, `strip --events`, tests that compare
+    /// them).
+    pub fn with_lines() -> StripOptions {
+        StripOptions { track_lines: true, ..StripOptions::default() }
+    }
+}
+
 /// What is left when the input has ended.
 #[derive(Debug)]
 pub struct StripOutput {

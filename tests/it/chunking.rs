@@ -1,6 +1,7 @@
 //! A page comes out the same whatever the chunking of its input (1 byte, random sizes, whole).
 
-use crate::support::{Rng, bundled, read_fixture, strip_chunked, with_lines};
+use crate::support::{Rng, bundled, read_fixture, strip_chunked};
+use trackstrip::strip::StripOptions;
 
 const FIXTURES: &[(&str, &str)] = &[
     ("corpus/seed.html", "https://apnews.com/article"),
@@ -17,16 +18,16 @@ fn summary(done: &trackstrip::strip::StripOutput) -> Vec<(String, usize, Option<
 fn same_output_and_events_at_any_chunking() {
     for (name, url) in FIXTURES {
         let input = read_fixture(name);
-        let (whole, done) = strip_chunked(bundled(), url, with_lines(), &input, &[usize::MAX]);
+        let (whole, done) = strip_chunked(bundled(), url, StripOptions::with_lines(), &input, &[usize::MAX]);
         assert!(whole.len() < input.len(), "{name}: something was stripped");
         let want = summary(&done);
-        let (bytes1, done1) = strip_chunked(bundled(), url, with_lines(), &input, &[1]);
+        let (bytes1, done1) = strip_chunked(bundled(), url, StripOptions::with_lines(), &input, &[1]);
         assert!(bytes1 == whole, "{name}: 1-byte chunks differ");
         assert_eq!(summary(&done1), want, "{name}: 1-byte chunk events");
         let mut rng = Rng::new(name.len() as u64);
         for round in 0..12 {
             let sizes: Vec<usize> = (0..64).map(|_| 1 + rng.below(if round % 2 == 0 { 17 } else { 9000 })).collect();
-            let (out, done) = strip_chunked(bundled(), url, with_lines(), &input, &sizes);
+            let (out, done) = strip_chunked(bundled(), url, StripOptions::with_lines(), &input, &sizes);
             assert!(out == whole, "{name}: chunk sizes {sizes:?} differ");
             assert_eq!(summary(&done), want, "{name}: events at chunk sizes {sizes:?}");
         }
@@ -43,7 +44,7 @@ fn untouched_page_is_identical_at_any_chunking() {
         sizes_list.push((0..32).map(|_| 1 + rng.below(4096)).collect());
     }
     for sizes in sizes_list {
-        let (out, done) = strip_chunked(bundled(), url, with_lines(), &input, &sizes);
+        let (out, done) = strip_chunked(bundled(), url, StripOptions::with_lines(), &input, &sizes);
         assert!(out == input, "chunk sizes {sizes:?}: output differs from input");
         assert!(done.events.is_empty(), "{:?}", done.events);
     }

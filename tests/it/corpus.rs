@@ -1,8 +1,9 @@
 //! Real saved news pages (tests/fixtures/corpus, sources in SOURCES.md) against their expected
 //! results: the labelled trackers are stripped, the content is not.
 
-use crate::support::{bundled, fixture, read_fixture, strip_chunked, with_lines};
+use crate::support::{bundled, fixture, read_fixture, strip_chunked};
 use std::collections::HashSet;
+use trackstrip::strip::StripOptions;
 
 #[derive(serde::Deserialize)]
 struct Expect {
@@ -32,7 +33,7 @@ fn expectations() -> Vec<Expect> {
 fn corpus_pages_meet_their_expectations() {
     for exp in expectations() {
         let input = read_fixture(&format!("corpus/{}.html", exp.page));
-        let (out, done) = strip_chunked(bundled(), &exp.url, with_lines(), &input, &[16 * 1024]);
+        let (out, done) = strip_chunked(bundled(), &exp.url, StripOptions::with_lines(), &input, &[16 * 1024]);
         let out_text = String::from_utf8_lossy(&out);
         let stripped: HashSet<&str> =
             done.events.iter().filter(|e| e.action.strips()).filter_map(|e| e.url.as_deref()).collect();

@@ -58,16 +58,11 @@ pub fn strip(url: &str, html: &str) -> (String, Vec<AuditEvent>) {
 }
 
 pub fn strip_with(rules: Arc<Rules>, url: &str, html: &str) -> (String, Vec<AuditEvent>) {
-    let (out, done) = strip_chunked(rules, url, with_lines(), html.as_bytes(), &[usize::MAX]);
+    let (out, done) = strip_chunked(rules, url, StripOptions::with_lines(), html.as_bytes(), &[usize::MAX]);
     (String::from_utf8(out).expect("utf-8 output"), done.events)
 }
 
 pub use crate::common::rng::Rng;
-
-/// Stripping options that number events with their lines (the tests compare them).
-pub fn with_lines() -> StripOptions {
-    StripOptions { track_lines: true, ..StripOptions::default() }
-}
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)

@@ -251,7 +251,7 @@ mod tests {
     fn from_str() {
         assert_eq!(LocalNameHash::from("div"), LocalNameHash(9691u64));
         // trackstrip patch: the tag added to `Tag`.
-        assert!(LocalNameHash::from("frame") == crate::html::Tag::Frame);
+        assert!(LocalNameHash::from("frame") == Tag::Frame);
     }
 
     #[test]

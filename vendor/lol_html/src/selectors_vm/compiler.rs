@@ -1,5 +1,5 @@
 use super::attribute_matcher::AttributeMatcher;
-use super::program::{AddressRange, ExecutionBranch, Instruction, Program};
+use super::program::{AddressRange, ExecutionBranch, Flat, Instruction, Program};
 use super::{
     Ast, AstNode, AttributeComparisonExpr, Expr, OnAttributesExpr, OnTagNameExpr, Predicate,
     SelectorState,
@@ -22,8 +22,8 @@ pub type CompiledAttributeExpr =
 struct ExprSet {
     pub local_name_exprs: Vec<CompiledLocalNameExpr>,
     pub attribute_exprs: Vec<CompiledAttributeExpr>,
-    // trackstrip patch: the one tag name this predicate requires, if that is all it asks of
-    // the name (no `*`, `:not(tag)`, `:nth-*`); see `Program::flat_tag_names`.
+    // trackstrip patch: the tag names this predicate requires, and whether it asks anything
+    // else of the name (`*`, `:not(tag)`, `:nth-*`); see `Program::flat`.
     pub tag_names: Vec<LocalName<'static>>,
     pub other_name_exprs: bool,
     // trackstrip patch: per attribute expression, bytes that the raw start tag must contain
@@ -68,16 +68,10 @@ impl Compilable for Expr<OnTagNameExpr> {
         enable_nth_of_type: &mut bool,
     ) {
         let neg = self.negation;
-        match &self.simple_expr {
-            OnTagNameExpr::LocalName(name) if !neg => {
-                match LocalName::from_str_without_replacements(name.clone().into_string(), encoding)
-                    .map(LocalName::into_owned)
-                {
-                    Ok(name) => exprs.tag_names.push(name),
-                    Err(_) => exprs.other_name_exprs = true,
-                }
-            }
-            _ => exprs.other_name_exprs = true,
+        // trackstrip patch: anything but a plain tag name keeps the program from being flat.
+        let plain_name = matches!(self.simple_expr, OnTagNameExpr::LocalName(_)) && !neg;
+        if !plain_name {
+            exprs.other_name_exprs = true;
         }
         let expr = match self.simple_expr {
             OnTagNameExpr::ExplicitAny => Self::compile_expr(neg, |_, _| true),
@@ -87,11 +81,17 @@ impl Compilable for Expr<OnTagNameExpr> {
                     .map(LocalName::into_owned)
                 {
                     Ok(local_name) => {
+                        if plain_name {
+                            exprs.tag_names.push(local_name.clone());
+                        }
                         Self::compile_expr(neg, move |_, actual| *actual == local_name)
                     }
                     // NOTE: selector value can't be converted to the given encoding, so
                     // it won't ever match.
-                    Err(_) => Self::compile_expr(neg, |_, _| false),
+                    Err(_) => {
+                        exprs.other_name_exprs = true;
+                        Self::compile_expr(neg, |_, _| false)
+                    }
                 }
             }
             OnTagNameExpr::NthChild(nth) => {
@@ -372,62 +372,16 @@ impl Compiler {
 
         // trackstrip patch: a program whose every selector is one compound selector with a tag
         // name (no combinators, no `*`, no `:nth-*`) can only match elements of those names.
-        let flat = entry_points == (0..self.instructions.len())
+        let flat = (entry_points == (0..self.instructions.len())
             && !enable_nth_of_type
-            && self.instructions.iter().all(|i| i.tag_name.is_some());
-        let flat_tag_names = flat.then(|| {
-            let mut names: Vec<LocalName<'static>> = Vec::new();
-            for name in self.instructions.iter().filter_map(|i| i.tag_name.clone()) {
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            names.into_boxed_slice()
-        });
-        // For each name: when every selector naming it depends on an attribute with a
-        // necessary substring, those substrings. A tag whose raw bytes hold none of them
-        // can't match, and needs no lexing.
-        let flat_needles = flat_tag_names.as_ref().map(|names| {
-            names
-                .iter()
-                .map(|name| {
-                    let mut needles = Vec::new();
-                    for i in self.instructions.iter().filter(|i| i.tag_name.as_ref() == Some(name)) {
-                        match (&i.attr_needle, i.attribute_exprs.is_empty()) {
-                            (Some(n), false) if !needles.contains(n) => needles.push(n.clone()),
-                            (Some(_), false) => {}
-                            _ => return None,
-                        }
-                    }
-                    Some(needles.into_boxed_slice())
-                })
-                .collect()
-        });
-
-        let flat_instructions = flat_tag_names.as_ref().map(|names| {
-            names
-                .iter()
-                .map(|name| {
-                    (0..self.instructions.len())
-                        .filter(|&a| self.instructions[a].tag_name.as_ref() == Some(name))
-                        .collect()
-                })
-                .collect()
-        });
-
-        let flat_name_filter = flat_tag_names
-            .iter()
-            .flat_map(|names| names.iter())
-            .fold(0u128, |f, n| f | 1 << (n.mixed_hash() >> 57));
+            && self.instructions.iter().all(|i| i.tag_name.is_some()))
+        .then(|| Flat::new(&self.instructions));
 
         Program {
             entry_points,
             instructions: self.instructions,
             enable_nth_of_type,
-            flat_name_filter,
-            flat_tag_names,
-            flat_needles,
-            flat_instructions,
+            flat,
         }
     }
 }

@@ -135,8 +135,21 @@ enum Pending<E: ElementData> {
     EntryPoints(ExecutionCtx<'static, E>, Bailout<usize>),
     Jumps(ExecutionCtx<'static, E>, Bailout<JumpPtr>),
     HereditaryJumps(ExecutionCtx<'static, E>, Bailout<HereditaryJumpPtr>),
-    /// A flat program's element: the name's instructions that need attributes are left.
-    Flat(ExecutionCtx<'static, E>),
+    /// A flat program's element (and the index of its name in `Flat::names`): the name's
+    /// instructions that need attributes are left.
+    Flat(ExecutionCtx<'static, E>, usize),
+}
+
+impl<E: ElementData> Pending<E> {
+    fn ns(&self) -> Namespace {
+        match self {
+            Pending::Immediate(ctx)
+            | Pending::EntryPoints(ctx, _)
+            | Pending::Jumps(ctx, _)
+            | Pending::HereditaryJumps(ctx, _)
+            | Pending::Flat(ctx, _) => ctx.ns,
+        }
+    }
 }
 
 pub(crate) struct SelectorMatchingVm<E: ElementData> {
@@ -144,8 +157,6 @@ pub(crate) struct SelectorMatchingVm<E: ElementData> {
     stack: Stack<E>,
     enable_esi_tags: bool,
     pending: Option<Pending<E>>,
-    /// trackstrip patch: the index (in `flat_tag_names`) of the pending element's name.
-    pending_name: Option<usize>,
 }
 
 impl<E> SelectorMatchingVm<E>
@@ -167,7 +178,6 @@ where
             program,
             enable_esi_tags,
             pending: None,
-            pending_name: None,
         }
     }
 
@@ -175,10 +185,8 @@ where
     /// match needs one of these substrings in its raw tag, the substrings. The parser can then
     /// scan the tag and only lex it if it holds one.
     pub fn pending_attribute_needles(&self) -> Option<&[Box<[u8]>]> {
-        match (&self.pending, self.pending_name, &self.program.flat_needles) {
-            (Some(Pending::Flat(ctx)), Some(i), Some(needles)) if ctx.ns == Namespace::Html => {
-                needles.get(i)?.as_deref()
-            }
+        match (&self.pending, &self.program.flat) {
+            (Some(Pending::Flat(_, i)), Some(flat)) => flat.names.get(*i)?.needles.as_deref(),
             _ => None,
         }
     }
@@ -187,9 +195,8 @@ where
     /// of `pending_attribute_needles`: no attribute-dependent selector matches it, and no
     /// selector for its name is attribute-free, so it matches nothing and is only a boundary.
     pub fn resolve_pending_unmatched(&mut self) -> Result<(), MemoryLimitExceededError> {
-        self.pending_name = None;
         match self.pending.take() {
-            Some(Pending::Flat(ctx)) if ctx.with_content => self.stack.push_item(ctx.stack_item),
+            Some(Pending::Flat(ctx, _)) if ctx.with_content => self.stack.push_item(ctx.stack_item),
             _ => Ok(()),
         }
     }
@@ -209,8 +216,8 @@ where
             ctx.with_content = false;
         }
         let mut needs_attributes = false;
-        let addrs = self.program.flat_instructions.as_ref().and_then(|f| f.get(name_index));
-        for &addr in addrs.map(|a| &a[..]).unwrap_or_default() {
+        let flat = self.program.flat.as_ref().and_then(|f| f.names.get(name_index));
+        for &addr in flat.map(|f| &f.instructions[..]).unwrap_or_default() {
             let instr = &self.program.instructions[addr];
             if instr.attribute_exprs.is_empty() {
                 ctx.add_execution_branch(&instr.associated_branch);
@@ -219,9 +226,8 @@ where
             }
         }
         if needs_attributes {
-            return self.request_attributes(Pending::Flat(ctx.into_owned()));
+            return self.request_attributes(Pending::Flat(ctx.into_owned(), name_index));
         }
-        self.pending_name = None;
         ctx.handle_matched_ids(match_handler);
         if ctx.with_content {
             self.stack
@@ -244,14 +250,18 @@ where
         aux_info: AuxStartTagInfo<'_>,
         match_handler: &mut dyn FnMut(MatchInfo),
     ) -> Result<(), MemoryLimitExceededError> {
-        let name_index = self.pending_name.take();
-        let (mut ctx, attr_matcher) = match self.pending.take() {
-            None => return Ok(()),
-            Some(Pending::Flat(mut ctx)) => {
-                let m = AttributeMatcher::new(*aux_info.input, aux_info.attr_buffer, ctx.ns);
-                let addrs = name_index.and_then(|i| self.program.flat_instructions.as_ref()?.get(i));
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let m = AttributeMatcher::new(*aux_info.input, aux_info.attr_buffer, pending.ns());
+        let mut ctx = match pending {
+            Pending::Immediate(ctx) => {
+                return self.exec_after_immediate_aux_info_request(ctx, aux_info, match_handler);
+            }
+            Pending::Flat(mut ctx, name_index) => {
+                let flat = self.program.flat.as_ref().and_then(|f| f.names.get(name_index));
                 let state = self.stack.build_state(&ctx.stack_item.local_name);
-                for &addr in addrs.map(|a| &a[..]).unwrap_or_default() {
+                for &addr in flat.map(|f| &f.instructions[..]).unwrap_or_default() {
                     let instr = &self.program.instructions[addr];
                     if !instr.attribute_exprs.is_empty()
                         && let Some(branch) = instr.complete_exec_with_attrs(&state, &m)
@@ -259,31 +269,24 @@ where
                         ctx.add_execution_branch(branch);
                     }
                 }
-                (ctx, m)
+                ctx
             }
-            Some(Pending::Immediate(ctx)) => {
-                return self.exec_after_immediate_aux_info_request(ctx, aux_info, match_handler);
-            }
-            Some(Pending::EntryPoints(mut ctx, b)) => {
-                let m = AttributeMatcher::new(*aux_info.input, aux_info.attr_buffer, ctx.ns);
+            Pending::EntryPoints(mut ctx, b) => {
                 self.complete_instr_execution_with_attrs(b.at_addr, &m, &mut ctx);
                 self.recover_after_bailout_in_entry_points(&mut ctx, &m, b.recovery_point);
-                (ctx, m)
+                ctx
             }
-            Some(Pending::Jumps(mut ctx, b)) => {
-                let m = AttributeMatcher::new(*aux_info.input, aux_info.attr_buffer, ctx.ns);
+            Pending::Jumps(mut ctx, b) => {
                 self.complete_instr_execution_with_attrs(b.at_addr, &m, &mut ctx);
                 self.recover_after_bailout_in_jumps(&mut ctx, &m, b.recovery_point);
-                (ctx, m)
+                ctx
             }
-            Some(Pending::HereditaryJumps(mut ctx, b)) => {
-                let m = AttributeMatcher::new(*aux_info.input, aux_info.attr_buffer, ctx.ns);
+            Pending::HereditaryJumps(mut ctx, b) => {
                 self.complete_instr_execution_with_attrs(b.at_addr, &m, &mut ctx);
                 self.recover_after_bailout_in_hereditary_jumps(&mut ctx, &m, b.recovery_point);
-                (ctx, m)
+                ctx
             }
         };
-        drop(attr_matcher);
         ctx.handle_matched_ids(match_handler);
         if ctx.with_content {
             self.stack.push_item(ctx.stack_item)?;
@@ -299,27 +302,20 @@ where
     ) -> Result<(), VmError<E>> {
         use StackDirective::*;
 
-        // trackstrip patch: the fast path for an HTML element that no selector can match.
-        // Same outcome as the full run below (no match, no jumps, no child counters to keep
-        // in a flat program), without evaluating every instruction.
-        self.pending_name = None;
-        if let Some(names) = &self.program.flat_tag_names {
-            let maybe = self.program.flat_name_filter & (1 << (local_name.mixed_hash() >> 57)) != 0;
-            let found = if maybe { names.iter().position(|n| *n == local_name) } else { None };
-            match found {
-                None if ns == Namespace::Html => {
-                    return self
-                        .stack
-                        .push_unmatched(local_name, self.enable_esi_tags)
-                        .map_err(VmError::MemoryLimitExceeded);
-                }
-                None => {}
-                Some(i) if ns == Namespace::Html => {
-                    self.pending_name = Some(i);
-                    return self.exec_flat(local_name, i, match_handler);
-                }
-                Some(i) => self.pending_name = Some(i),
-            }
+        // trackstrip patch: HTML elements in a flat program. One no selector names only goes
+        // on the stack as a boundary; one a selector names runs that name's instructions. Same
+        // outcome as the full run below (no jumps and no child counters in a flat program),
+        // without evaluating every instruction.
+        if let Some(flat) = &self.program.flat
+            && ns == Namespace::Html
+        {
+            return match flat.find(&local_name) {
+                Some(i) => self.exec_flat(local_name, i, match_handler),
+                None => self
+                    .stack
+                    .push_unmatched(local_name, self.enable_esi_tags)
+                    .map_err(VmError::MemoryLimitExceeded),
+            };
         }
 
         self.stack.add_child(&local_name);

@@ -101,16 +101,59 @@ pub(crate) struct Program {
     /// Enables tracking child types for nth-of-type selectors.
     /// This is disabled if no nth-of-type selectors are used in the program.
     pub enable_nth_of_type: bool,
-    /// trackstrip patch: when every selector is a compound selector naming its tag, with no
-    /// combinator and no `:nth-*`, the names they can match. An element of any other name
-    /// matches nothing and starts no jumps, so the VM only needs to note it on the stack.
-    pub flat_tag_names: Option<Box<[LocalName<'static>]>>,
-    /// trackstrip patch: one bit per `mixed_hash() >> 57` of `flat_tag_names`; a name whose bit
-    /// is clear is none of them, which most elements learn from this alone.
-    pub flat_name_filter: u128,
-    /// trackstrip patch: for each of `flat_tag_names`, the substrings one of which a start tag
-    /// of that name must contain to match (None: the name can match whatever its attributes).
-    pub flat_needles: Option<Box<[Option<Box<[Box<[u8]>]>>]>>,
-    /// trackstrip patch: for each of `flat_tag_names`, the addresses of its instructions.
-    pub flat_instructions: Option<Box<[Box<[usize]>]>>,
+    /// trackstrip patch: set when every selector is a compound selector naming its tag, with no
+    /// combinator and no `:nth-*`. An element of any other name matches nothing and starts no
+    /// jumps, so the VM only needs to note it on the stack.
+    pub flat: Option<Flat>,
+}
+
+/// trackstrip patch: the names a flat program can match, and what each needs.
+pub(crate) struct Flat {
+    /// One bit per `mixed_hash() >> 57` of the names; a clear bit rules a name out.
+    filter: u128,
+    pub names: Box<[FlatName]>,
+}
+
+pub(crate) struct FlatName {
+    pub name: LocalName<'static>,
+    /// The name's instructions.
+    pub instructions: Box<[usize]>,
+    /// When every selector naming it depends on an attribute with a necessary substring, those
+    /// substrings: a tag whose raw bytes hold none of them can't match, and needs no lexing.
+    pub needles: Option<Box<[Box<[u8]>]>>,
+}
+
+impl Flat {
+    pub fn new(instructions: &[Instruction]) -> Flat {
+        let mut names: Vec<FlatName> = Vec::new();
+        for (addr, instr) in instructions.iter().enumerate() {
+            let Some(name) = &instr.tag_name else { continue };
+            if names.iter().any(|n| n.name == *name) {
+                continue;
+            }
+            let own: Box<[usize]> =
+                (addr..instructions.len()).filter(|&a| instructions[a].tag_name.as_ref() == Some(name)).collect();
+            let mut needles = Some(Vec::new());
+            for &a in &own {
+                match (&instructions[a].attr_needle, instructions[a].attribute_exprs.is_empty(), &mut needles) {
+                    (Some(n), false, Some(all)) if !all.contains(n) => all.push(n.clone()),
+                    (Some(_), false, _) => {}
+                    _ => needles = None,
+                }
+            }
+            let needles = needles.map(Vec::into_boxed_slice);
+            names.push(FlatName { name: name.clone(), instructions: own, needles });
+        }
+        let filter = names.iter().fold(0u128, |f, n| f | 1 << (n.name.mixed_hash() >> 57));
+        Flat { filter, names: names.into_boxed_slice() }
+    }
+
+    /// The index of `name` in `names`, if it is one of them.
+    #[inline]
+    pub fn find(&self, name: &LocalName<'_>) -> Option<usize> {
+        if self.filter & (1 << (name.mixed_hash() >> 57)) == 0 {
+            return None;
+        }
+        self.names.iter().position(|n| n.name == *name)
+    }
 }

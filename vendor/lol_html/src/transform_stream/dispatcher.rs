@@ -52,7 +52,7 @@ pub trait TransformController: Sized {
 
     /// trackstrip patch: when the attribute request just made can be settled from the raw
     /// tag, the substrings one of which the tag must contain to match (see
-    /// `Program::flat_needles`).
+    /// `FlatName::needles`).
     fn pending_attribute_needles(&self) -> Option<&[Box<[u8]>]> {
         None
     }
