@@ -6,9 +6,10 @@ use encoding_rs::Encoding;
 /// What to do with a page's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
-    /// Rewrite in this encoding. `declared`: the transport or a BOM said so (else lol_html
-    /// may still switch on a `<meta charset>`).
-    Rewrite { encoding: &'static Encoding, declared: bool },
+    /// Rewrite in this encoding. `settled`: the transport, a BOM or a `<meta>` in the first
+    /// bytes said so, and no later `<meta>` can change it (as in a browser, where the first
+    /// charset `<meta>` makes the encoding certain). Else lol_html still follows a later one.
+    Rewrite { encoding: &'static Encoding, settled: bool },
     /// An encoding lol_html can't parse (UTF-16, ISO-2022-JP...): pass the bytes through.
     PassThrough(&'static Encoding),
 }
@@ -29,13 +30,13 @@ pub fn detect(head: &[u8], transport_label: Option<&str>) -> Charset {
     if let Some(enc) = meta_charset(head) {
         // A <meta> can't truly declare UTF-16 (the bytes it was read from are ASCII).
         let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE { encoding_rs::UTF_8 } else { enc };
-        return decide(enc, false);
+        return decide(enc, true);
     }
-    Charset::Rewrite { encoding: encoding_rs::UTF_8, declared: false }
+    Charset::Rewrite { encoding: encoding_rs::UTF_8, settled: false }
 }
 
-fn decide(enc: &'static Encoding, declared: bool) -> Charset {
-    if enc.is_ascii_compatible() { Charset::Rewrite { encoding: enc, declared } } else { Charset::PassThrough(enc) }
+fn decide(enc: &'static Encoding, settled: bool) -> Charset {
+    if enc.is_ascii_compatible() { Charset::Rewrite { encoding: enc, settled } } else { Charset::PassThrough(enc) }
 }
 
 /// The charset named by the first `<meta charset=...>` or `<meta http-equiv content="...charset=...">`.
@@ -43,8 +44,20 @@ pub fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     let head = &head[..head.len().min(PRESCAN_BYTES)];
     let lower: Vec<u8> = head.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&lower[from..], b"<meta") {
-        let start = from + i + 5;
+    while let Some(i) = memchr::memchr(b'<', &lower[from..]) {
+        let at = from + i;
+        if lower[at..].starts_with(b"<!--") {
+            // A commented-out <meta> says nothing (the standard's prescan skips comments).
+            // Its end is the first `-->` after `<!`, so `<!-->` is a whole comment.
+            let e = memchr::memmem::find(&lower[at + 2..], b"-->")?;
+            from = at + 2 + e + 3;
+            continue;
+        }
+        if !lower[at..].starts_with(b"<meta") {
+            from = at + 1;
+            continue;
+        }
+        let start = at + 5;
         let end = memchr::memchr(b'>', &lower[start..]).map_or(lower.len(), |e| start + e);
         let tag = &lower[start..end];
         if let Some(c) = memchr::memmem::find(tag, b"charset") {
@@ -76,16 +89,22 @@ mod tests {
         let utf16 = [0xFF, 0xFE, b'<', 0];
         assert_eq!(detect(&utf16, Some("utf-8")), Charset::PassThrough(encoding_rs::UTF_16LE));
         let meta = b"<html><head><META http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\">";
-        assert_eq!(detect(meta, None), Charset::Rewrite { encoding: encoding_rs::WINDOWS_1251, declared: false });
+        assert_eq!(detect(meta, None), Charset::Rewrite { encoding: encoding_rs::WINDOWS_1251, settled: true });
         assert_eq!(
             detect(meta, Some("iso-8859-2")),
-            Charset::Rewrite { encoding: encoding_rs::ISO_8859_2, declared: true }
+            Charset::Rewrite { encoding: encoding_rs::ISO_8859_2, settled: true }
         );
         assert_eq!(detect(b"<meta charset='iso-2022-jp'>", None), Charset::PassThrough(encoding_rs::ISO_2022_JP));
         assert_eq!(
             detect(b"<meta charset=utf-16>", None),
-            Charset::Rewrite { encoding: encoding_rs::UTF_8, declared: false }
+            Charset::Rewrite { encoding: encoding_rs::UTF_8, settled: true }
         );
-        assert_eq!(detect(b"<p>plain", None), Charset::Rewrite { encoding: encoding_rs::UTF_8, declared: false });
+        let commented = b"<!-- <meta charset=koi8-r> --><meta charset=windows-1252>";
+        assert_eq!(detect(commented, None), Charset::Rewrite { encoding: encoding_rs::WINDOWS_1252, settled: true });
+        assert_eq!(
+            detect(b"<!-- <meta charset=koi8-r>", None),
+            Charset::Rewrite { encoding: encoding_rs::UTF_8, settled: false }
+        );
+        assert_eq!(detect(b"<p>plain", None), Charset::Rewrite { encoding: encoding_rs::UTF_8, settled: false });
     }
 }

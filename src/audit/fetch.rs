@@ -2,7 +2,7 @@
 //! its body through a report-only stripper.
 
 use crate::body::{Coding, decoder};
-use crate::charset::{self, Charset, PRESCAN_BYTES};
+use crate::charset::PRESCAN_BYTES;
 use crate::policy::PageContext;
 use crate::rules::Rules;
 use crate::strip::{StripOptions, StripOutput, Stripper};
@@ -121,13 +121,12 @@ pub async fn audit_stream(
         }
         head += n;
     }
-    let encoding = match charset::detect(&buf[..head], charset_label) {
-        Charset::Rewrite { encoding, .. } => encoding,
-        Charset::PassThrough(enc) => {
+    let opts = match StripOptions::for_page(&buf[..head], charset_label) {
+        Ok(opts) => StripOptions { enforce: false, report_kept: true, track_lines: true, ..opts },
+        Err(enc) => {
             return Err(std::io::Error::other(format!("the page is in {}, which trackstrip can't parse", enc.name())));
         }
     };
-    let opts = StripOptions { enforce: false, report_kept: true, encoding, ..StripOptions::with_lines() };
     let mut stripper = Stripper::new(rules, page, opts);
     stripper.write(&buf[..head]);
     loop {

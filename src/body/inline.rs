@@ -4,7 +4,7 @@
 //! left) drops the origin's body with it.
 
 use super::pipeline::{Outcome, Spec, Transfer};
-use crate::charset::{self, Charset, PRESCAN_BYTES};
+use crate::charset::PRESCAN_BYTES;
 use crate::strip::{StripOptions, Stripper};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue};
@@ -79,21 +79,15 @@ impl InlineStrip {
     fn start(&mut self) {
         let Stage::Prescan(head) = std::mem::replace(&mut self.stage, Stage::Finished) else { return };
         let head = head.freeze();
-        match charset::detect(&head, self.spec.charset.as_deref()) {
-            Charset::Rewrite { encoding, declared } => {
-                let opts = StripOptions {
-                    enforce: self.spec.enforce,
-                    encoding,
-                    follow_meta_charset: !declared,
-                    track_lines: false,
-                    ..StripOptions::default()
-                };
+        match StripOptions::for_page(&head, self.spec.charset.as_deref()) {
+            Ok(opts) => {
+                let opts = StripOptions { enforce: self.spec.enforce, ..opts };
                 let mut s = Box::new(Stripper::new(self.spec.rules.clone(), self.spec.page.clone(), opts));
                 let out = s.write_bytes(head);
                 self.stage = Stage::Stripping(s);
                 self.emit(out);
             }
-            Charset::PassThrough(enc) => {
+            Err(enc) => {
                 tracing::info!(encoding = enc.name(), "page encoding can't be rewritten; passing it through");
                 self.stage = Stage::Passing;
                 self.emit(head);

@@ -5,7 +5,7 @@
 //! body, which closes the origin connection.
 
 use super::coding::Coding;
-use crate::charset::{self, Charset, PRESCAN_BYTES};
+use crate::charset::PRESCAN_BYTES;
 use crate::policy::PageContext;
 use crate::rules::Rules;
 use crate::strip::{StripOptions, StripOutput, Stripper};
@@ -212,19 +212,12 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
             Err(e) => return failed(e),
         }
     }
-    let (encoding, declared) = match charset::detect(&head, spec.charset.as_deref()) {
-        Charset::Rewrite { encoding, declared } => (encoding, declared),
-        Charset::PassThrough(enc) => {
+    let opts = match StripOptions::for_page(&head, spec.charset.as_deref()) {
+        Ok(opts) => StripOptions { enforce: spec.enforce, ..opts },
+        Err(enc) => {
             tracing::info!(encoding = enc.name(), "page encoding can't be rewritten; passing it through");
             return pass_through(head.freeze(), ended, &mut source, &mut encoder, &mut buf, tx, &spec).await;
         }
-    };
-    let opts = StripOptions {
-        enforce: spec.enforce,
-        encoding,
-        follow_meta_charset: !declared,
-        track_lines: false,
-        ..StripOptions::default()
     };
     let mut stripper = Stripper::new(spec.rules.clone(), spec.page.clone(), opts);
     let mut chunk = Some(head.freeze());

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use trackstrip::audit::{AuditReport, FetchOptions, fetch_and_audit};
-use trackstrip::charset::{self, Charset, PRESCAN_BYTES};
+use trackstrip::charset::PRESCAN_BYTES;
 use trackstrip::policy::PageContext;
 use trackstrip::rules::Rules;
 use trackstrip::strip::{StripOptions, StripOutput, Stripper};
@@ -75,13 +75,12 @@ fn audit_reader(
     let mut buf = vec![0u8; 64 * 1024];
     let read_err = || CmdError::io(format!("cannot read {name}"));
     let mut n = read_up_to(input, &mut buf[..PRESCAN_BYTES]).map_err(read_err())?;
-    let encoding = match charset::detect(&buf[..n], None) {
-        Charset::Rewrite { encoding, .. } => encoding,
-        Charset::PassThrough(enc) => {
+    let opts = match StripOptions::for_page(&buf[..n], None) {
+        Ok(opts) => StripOptions { enforce: false, report_kept: true, track_lines: true, ..opts },
+        Err(enc) => {
             return Err(CmdError::Usage(format!("{name} is in {}, which trackstrip can't parse", enc.name())));
         }
     };
-    let opts = StripOptions { enforce: false, report_kept: true, encoding, ..StripOptions::with_lines() };
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         stripper.write(&buf[..n]);

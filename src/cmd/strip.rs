@@ -5,7 +5,7 @@ use crate::cli::StripArgs;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
-use trackstrip::charset::{self, Charset, PRESCAN_BYTES};
+use trackstrip::charset::PRESCAN_BYTES;
 use trackstrip::policy::PageContext;
 use trackstrip::strip::{StripOptions, Stripper};
 
@@ -26,13 +26,11 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
     let mut buf = vec![0u8; CHUNK];
     let mut n =
         read_up_to(&mut input, &mut buf[..PRESCAN_BYTES]).map_err(CmdError::io(format!("cannot read {name}")))?;
-    let detected = match &args.charset {
-        Some(label) => charset::detect(&[], Some(label)),
-        None => charset::detect(&buf[..n], None),
-    };
-    let (encoding, declared) = match detected {
-        Charset::Rewrite { encoding, declared } => (encoding, declared),
-        Charset::PassThrough(enc) => {
+    // A --charset given on the command line beats whatever the page says.
+    let head: &[u8] = if args.charset.is_some() { &[] } else { &buf[..n] };
+    let opts = match StripOptions::for_page(head, args.charset.as_deref()) {
+        Ok(opts) => opts,
+        Err(enc) => {
             tracing::warn!(
                 encoding = enc.name(),
                 "this encoding can't be rewritten; passing the page through unchanged"
@@ -47,13 +45,7 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
             }
         }
     };
-    let opts = StripOptions {
-        enforce: !args.report_only,
-        encoding,
-        follow_meta_charset: !declared,
-        track_lines: args.events.is_some(),
-        ..StripOptions::default()
-    };
+    let opts = StripOptions { enforce: !args.report_only, track_lines: args.events.is_some(), ..opts };
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         let produced = stripper.write(&buf[..n]);

@@ -37,7 +37,8 @@ pub struct StripOptions {
     pub report_kept: bool,
     /// The page's encoding, if known (Content-Type charset, BOM). Must be ASCII-compatible.
     pub encoding: &'static Encoding,
-    /// Follow `<meta charset>` when the transport did not say.
+    /// Follow a `<meta charset>` met while stripping: only when nothing settled the encoding
+    /// (see [`crate::charset::Charset`]); lol_html must then fully read every `<meta>`.
     pub follow_meta_charset: bool,
     /// Most memory lol_html may use for one token (a giant tag or comment). Past it, the rest
     /// of the page passes through unstripped, byte for byte.
@@ -66,6 +67,18 @@ impl StripOptions {
     /// them).
     pub fn with_lines() -> StripOptions {
         StripOptions { track_lines: true, ..StripOptions::default() }
+    }
+
+    /// The defaults for a page whose first bytes are `head` (up to
+    /// [`crate::charset::PRESCAN_BYTES`]) and whose transport named `charset`, if it did.
+    /// Errs with the encoding when it is one lol_html can't rewrite.
+    pub fn for_page(head: &[u8], charset: Option<&str>) -> Result<StripOptions, &'static Encoding> {
+        match crate::charset::detect(head, charset) {
+            crate::charset::Charset::Rewrite { encoding, settled } => {
+                Ok(StripOptions { encoding, follow_meta_charset: !settled, ..StripOptions::default() })
+            }
+            crate::charset::Charset::PassThrough(enc) => Err(enc),
+        }
     }
 }
 

@@ -97,7 +97,7 @@ fn non_utf8_page_with_its_charset() {
     // Detected from the <meta> when nobody says otherwise.
     assert_eq!(
         trackstrip::charset::detect(&input, None),
-        trackstrip::charset::Charset::Rewrite { encoding: enc, declared: false }
+        trackstrip::charset::Charset::Rewrite { encoding: enc, settled: true }
     );
 }
 
