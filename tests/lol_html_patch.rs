@@ -249,3 +249,81 @@ fn the_general_selector_really_takes_the_general_path() {
     let (_, records, _) = rewrite(b"<body><div><trackstrip-never-matches>", true, None);
     assert!(records.is_empty(), "{records:?}");
 }
+
+/// `get_attribute_cow` (borrowed when it can be) reads exactly what `get_attribute` reads:
+/// mixed-case names, duplicates, values without quotes or empty, entities left as written, a
+/// non-UTF-8 page, names that are not plain, and attributes changed by an earlier handler.
+#[test]
+fn borrowed_attributes_read_what_get_attribute_reads() {
+    let names = ["href", "HREF", "data-x", "title", "empty", "bare", "missing", "a b", "", "é", "x:y"];
+    let page = "<a HREF='/a?b=1&amp;c=2' href=dup Data-X=\"v\u{e9}\" title=\"\u{434}\u{430}\" empty=\"\" bare x:y=1>";
+    for (encoding, modify) in
+        [(encoding_rs::UTF_8, false), (encoding_rs::UTF_8, true), (encoding_rs::WINDOWS_1251, false)]
+    {
+        let (bytes, _, _) = encoding.encode(page);
+        // (get_attribute, get_attribute_cow) per name.
+        type Reads = Vec<(Option<String>, Option<String>)>;
+        let seen: Rc<RefCell<Reads>> = Rc::default();
+        let record = seen.clone();
+        let mut settings =
+            Settings::new().with_encoding(lol_html::AsciiCompatibleEncoding::new(encoding).expect("ascii-compatible"));
+        if modify {
+            // An earlier handler's change makes lol_html hold the attributes as a list.
+            settings = settings.append_element_content_handler(lol_html::element!("a", |el| {
+                el.set_attribute("title", "changed")?;
+                Ok(())
+            }));
+        }
+        settings = settings.append_element_content_handler(lol_html::element!("a", move |el: &mut Element<'_, '_>| {
+            for n in names {
+                record.borrow_mut().push((el.get_attribute(n), el.get_attribute_cow(n).map(Cow::into_owned)));
+            }
+            Ok(())
+        }));
+        let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
+        rw.write(&bytes).expect("write");
+        rw.end().expect("end");
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), names.len(), "{}", encoding.name());
+        for (n, (owned, borrowed)) in names.iter().zip(seen.iter()) {
+            assert_eq!(owned, borrowed, "{n:?} in {} (modified: {modify})", encoding.name());
+        }
+        assert_eq!(seen[0].0.as_deref(), Some("/a?b=1&amp;c=2"));
+        assert_eq!(seen[3].0.as_deref(), Some(if modify { "changed" } else { "\u{434}\u{430}" }));
+        assert_eq!(seen[5].0.as_deref(), Some(""));
+        assert_eq!(seen[6].0, None);
+    }
+}
+
+/// Rewriters built with the same selectors share one compiled program (vendor/README.md);
+/// each still runs its own handlers, in any encoding.
+#[test]
+fn rewriters_with_the_same_selectors_keep_their_own_handlers() {
+    let run = |tag: &'static str, encoding: &'static encoding_rs::Encoding| {
+        let hits = Rc::new(RefCell::new(Vec::new()));
+        let h = hits.clone();
+        let settings = Settings::new()
+            .with_encoding(lol_html::AsciiCompatibleEncoding::new(encoding).expect("ascii-compatible"))
+            .append_element_content_handler(lol_html::element!("img[src]", move |el| {
+                h.borrow_mut().push(format!("{tag}:{}", el.get_attribute("src").unwrap_or_default()));
+                Ok(())
+            }))
+            .append_element_content_handler(lol_html::element!("script", |el| {
+                el.remove();
+                Ok(())
+            }));
+        let mut out = Vec::new();
+        let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out.extend_from_slice(c));
+        rw.write(b"<img src=a><script>x</script><img src=b>").expect("write");
+        rw.end().expect("end");
+        (hits.take(), out)
+    };
+    for encoding in [encoding_rs::UTF_8, encoding_rs::WINDOWS_1252, encoding_rs::UTF_8] {
+        let (first, out1) = run("first", encoding);
+        let (second, out2) = run("second", encoding);
+        assert_eq!(first, ["first:a", "first:b"]);
+        assert_eq!(second, ["second:a", "second:b"]);
+        assert_eq!(out1, b"<img src=a><img src=b>");
+        assert_eq!(out1, out2);
+    }
+}

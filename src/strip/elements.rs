@@ -18,26 +18,43 @@ impl State {
         kind: RequestKind,
         pixel: bool,
     ) -> bool {
-        let Some(raw) = el.get_attribute(attr) else {
-            return false;
+        // The value is borrowed from the page while it is judged; the element is changed after.
+        let found = {
+            let Some(raw) = el.get_attribute_cow(attr) else {
+                return false;
+            };
+            let Some(res) = self.page.resolve(&raw) else {
+                return false;
+            };
+            self.judge(el, tag, attr, res, kind, pixel, None)
         };
-        let Some(res) = self.page.resolve(&raw) else {
-            return false;
-        };
-        self.judge(el, tag, attr, res, kind, pixel, None)
+        self.strip(el, found)
     }
 
+    /// Removes the element a tracker was found in (unless report-only) and records it.
+    fn strip(&mut self, el: &mut Element<'_, '_>, found: Option<(AuditEvent, usize)>) -> bool {
+        let Some((ev, offset)) = found else {
+            return false;
+        };
+        if self.opts.enforce {
+            el.remove();
+        }
+        self.record(ev, offset);
+        true
+    }
+
+    /// The event for a tracker at `res` (its byte offset in the page), or None when it is kept.
     #[allow(clippy::too_many_arguments)]
     fn judge(
         &mut self,
-        el: &mut Element<'_, '_>,
+        el: &Element<'_, '_>,
         tag: &str,
         attr: &'static str,
         res: ResourceUrl<'_>,
         kind: RequestKind,
         pixel: bool,
         rel: Option<&str>,
-    ) -> bool {
+    ) -> Option<(AuditEvent, usize)> {
         let offset = el.source_location().bytes().start;
         let judged = classify(&self.rules, &self.page, &res, kind);
         let third = judged.third_party;
@@ -45,7 +62,7 @@ impl State {
             Decision::Tracker(v) => Some(v),
             Decision::Allowed(rule) => {
                 self.keep(tag, attr, &res, third, Reason::Allowed, Some(rule), offset);
-                return false;
+                return None;
             }
             Decision::Pass if pixel && third => pixel_rule(&self.rules.pixels, el, &res.path).map(|rule| {
                 let (name, owner, category) = who_runs(&self.rules, &res.host, Category::Analytics);
@@ -55,18 +72,14 @@ impl State {
         };
         let Some(v) = verdict else {
             self.keep(tag, attr, &res, third, Reason::None, None, offset);
-            return false;
+            return None;
         };
-        if self.opts.enforce {
-            el.remove();
-        }
         let mut ev = AuditEvent::tracker(Action::Remove, tag, attr, &v);
         ev.party = if third { Party::Third } else { Party::First };
         ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
         ev.host = Some(res.host.into_owned());
         ev.detail = rel.map(|r| format!("rel={}", r.split_ascii_whitespace().collect::<Vec<_>>().join(" ")));
-        self.record(ev, offset);
-        true
+        Some((ev, offset))
     }
 
     /// Audits list every third-party resource, kept ones included.
@@ -93,77 +106,86 @@ impl State {
     }
 
     pub(crate) fn on_input(&mut self, el: &mut Element<'_, '_>) {
-        if el.get_attribute("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) {
+        if el.get_attribute_cow("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) {
             self.check_element(el, "input", "src", RequestKind::Image, true);
         }
     }
 
     /// `<link rel=preconnect|dns-prefetch|preload|prefetch|modulepreload|stylesheet>`.
     pub(crate) fn on_link(&mut self, el: &mut Element<'_, '_>) {
-        let rel = el.get_attribute("rel").unwrap_or_default();
-        let Some((kind, origin_only)) = link_kind(&rel, el.get_attribute("as").as_deref()) else {
-            return;
+        let found = {
+            let rel = el.get_attribute_cow("rel").unwrap_or_default();
+            let Some((kind, origin_only)) = link_kind(&rel, el.get_attribute_cow("as").as_deref()) else {
+                return;
+            };
+            let Some(raw) = el.get_attribute_cow("href") else {
+                return;
+            };
+            let Some(mut res) = self.page.resolve(&raw) else {
+                return;
+            };
+            if origin_only {
+                // A connection hint names an origin; judge it as the bare origin.
+                res.path = "/".into();
+            }
+            self.judge(el, "link", "href", res, kind, false, Some(&rel))
         };
-        let Some(raw) = el.get_attribute("href") else {
-            return;
-        };
-        let Some(mut res) = self.page.resolve(&raw) else {
-            return;
-        };
-        if origin_only {
-            // A connection hint names an origin; judge it as the bare origin.
-            res.path = "/".into();
-        }
-        self.judge(el, "link", "href", res, kind, false, Some(&rel));
+        self.strip(el, found);
     }
 
     /// Hyperlink auditing: `ping` sends a POST to each URL on click. Removed whatever the host.
     pub(crate) fn on_ping(&mut self, el: &mut Element<'_, '_>, tag: &str) {
-        let Some(ping) = el.get_attribute("ping") else {
-            return;
-        };
         let offset = el.source_location().bytes().start;
+        let ev = {
+            let Some(ping) = el.get_attribute_cow("ping") else {
+                return;
+            };
+            let rule = RuleRef::builtin("hyperlink auditing: the ping attribute is always removed");
+            let mut ev = AuditEvent::plain(Action::RemoveAttribute, tag, "ping", Reason::Ping, Some(rule));
+            let first = ping.split_ascii_whitespace().next().unwrap_or("");
+            if let Some(res) = self.page.resolve(first) {
+                ev.party = if self.page.is_third_party(&res.host) { Party::Third } else { Party::First };
+                ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
+                ev.host = Some(res.host.into_owned());
+            }
+            ev.detail = Some(format!("ping={}", ping.trim()));
+            ev
+        };
         if self.opts.enforce {
             el.remove_attribute("ping");
         }
-        let rule = RuleRef::builtin("hyperlink auditing: the ping attribute is always removed");
-        let mut ev = AuditEvent::plain(Action::RemoveAttribute, tag, "ping", Reason::Ping, Some(rule));
-        let first = ping.split_ascii_whitespace().next().unwrap_or("");
-        if let Some(res) = self.page.resolve(first) {
-            ev.party = if self.page.is_third_party(&res.host) { Party::Third } else { Party::First };
-            ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
-            ev.host = Some(res.host.into_owned());
-        }
-        ev.detail = Some(format!("ping={}", ping.trim()));
         self.record(ev, offset);
     }
 
     /// Takes tracking parameters out of `a[href]`, `area[href]`, `form[action]`.
     pub(crate) fn on_params(&mut self, el: &mut Element<'_, '_>, tag: &str, attr: &'static str) {
-        let Some(value) = el.get_attribute(attr) else {
-            return;
-        };
-        // A value that didn't decode cleanly can't be written back byte for byte: leave it.
-        if !self.rules.params.mentions(&value, true) || value.contains('\u{FFFD}') {
-            return;
-        }
-        let target = self.page.resolve(&value).map(|r| r.host.into_owned());
-        let Some(cleaned) = self.rules.params.clean(&value, target.as_deref(), true) else {
-            return;
+        let (cleaned, ev) = {
+            let Some(value) = el.get_attribute_cow(attr) else {
+                return;
+            };
+            // A value that didn't decode cleanly can't be written back byte for byte: leave it.
+            if !self.rules.params.mentions(&value, true) || value.contains('\u{FFFD}') {
+                return;
+            }
+            let target = self.page.resolve(&value).map(|r| r.host.into_owned());
+            let Some(cleaned) = self.rules.params.clean(&value, target.as_deref(), true) else {
+                return;
+            };
+            let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
+            let rule = cleaned.removed.first().map(|(_, r)| r.clone());
+            let mut ev = AuditEvent::plain(Action::Clean, tag, attr, Reason::Param, rule);
+            if target.as_deref().is_some_and(|h| self.page.is_third_party(h)) {
+                ev.party = Party::Third;
+            }
+            ev.url = Some(decode_amp(&value).into_owned());
+            ev.host = target;
+            ev.detail = Some(format!("removed {}", names.join(", ")));
+            (cleaned.url, ev)
         };
         let offset = el.source_location().bytes().start;
-        if self.opts.enforce && el.set_attribute(attr, &cleaned.url).is_err() {
+        if self.opts.enforce && el.set_attribute(attr, &cleaned).is_err() {
             return;
         }
-        let names: Vec<&str> = cleaned.removed.iter().map(|(n, _)| n.as_str()).collect();
-        let rule = cleaned.removed.first().map(|(_, r)| r.clone());
-        let mut ev = AuditEvent::plain(Action::Clean, tag, attr, Reason::Param, rule);
-        if target.as_deref().is_some_and(|h| self.page.is_third_party(h)) {
-            ev.party = Party::Third;
-        }
-        ev.url = Some(decode_amp(&value).into_owned());
-        ev.host = target;
-        ev.detail = Some(format!("removed {}", names.join(", ")));
         self.record(ev, offset);
     }
 }

@@ -32,7 +32,7 @@ impl State {
             self.check_element(el, "script", "src", RequestKind::Script, false);
             return;
         }
-        if self.rules.snippets.is_empty() || !is_javascript(el.get_attribute("type").as_deref()) {
+        if self.rules.snippets.is_empty() || !is_javascript(el.get_attribute_cow("type").as_deref()) {
             return;
         }
         let cap = self.rules.snippets.largest + 1024;
@@ -48,7 +48,7 @@ impl State {
 
     /// The end marker, in a nested stripper: only ours (right nonce) counts.
     pub(crate) fn on_sentinel(&mut self, el: &mut Element<'_, '_>) {
-        if el.get_attribute(SENTINEL_ATTR).is_some_and(|v| v == format!("{:x}", self.nonce)) {
+        if el.get_attribute_cow(SENTINEL_ATTR).is_some_and(|v| *v == format!("{:x}", self.nonce)) {
             self.sentinel_seen = true;
             el.remove();
         }

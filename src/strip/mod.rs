@@ -140,7 +140,7 @@ impl Stripper {
                 let mut s = lock(&st);
                 match target {
                     Target::Base => {
-                        if let Some(href) = el.get_attribute("href") {
+                        if let Some(href) = el.get_attribute_cow("href") {
                             s.page.set_base(&href);
                             s.noscripts = None; // it resolves against the page it was made for
                         }

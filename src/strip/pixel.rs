@@ -18,17 +18,17 @@ pub(crate) fn pixel_rule<'r>(rules: &'r PixelRules, el: &Element<'_, '_>, path: 
     if el.has_attribute("sizes") {
         return None;
     }
-    if let Some(srcset) = el.get_attribute("srcset")
+    if let Some(srcset) = el.get_attribute_cow("srcset")
         && srcset.split(',').filter(|c| !c.trim().is_empty()).count() > 1
     {
         return None;
     }
     let style = el
-        .get_attribute("style")
+        .get_attribute_cow("style")
         .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase())
         .unwrap_or_default();
-    let width = el.get_attribute("width").and_then(|v| px(&v)).or_else(|| style_px(&style, "width:"));
-    let height = el.get_attribute("height").and_then(|v| px(&v)).or_else(|| style_px(&style, "height:"));
+    let width = el.get_attribute_cow("width").and_then(|v| px(&v)).or_else(|| style_px(&style, "width:"));
+    let height = el.get_attribute_cow("height").and_then(|v| px(&v)).or_else(|| style_px(&style, "height:"));
     if let (Some(w), Some(h)) = (width, height)
         && w <= rules.max_size
         && h <= rules.max_size

@@ -202,6 +202,14 @@ impl<'rewriter, 'input_token, H: HandlerTypes> Element<'rewriter, 'input_token, 
         self.start_tag.get_attribute(name)
     }
 
+    /// trackstrip patch: the value of the attribute with `name`, borrowed from the page when
+    /// it decodes as it stands (no allocation), else decoded like [`Element::get_attribute`].
+    #[inline]
+    #[must_use]
+    pub fn get_attribute_cow(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.start_tag.get_attribute_cow(name)
+    }
+
     /// Returns `true` if the element has an attribute with `name`.
     #[inline]
     #[must_use]

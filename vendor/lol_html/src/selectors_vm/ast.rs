@@ -37,7 +37,7 @@ impl NthChild {
     }
 }
 
-#[derive(PartialEq, Eq, Debug)]
+#[derive(PartialEq, Eq, Debug, Clone)] // trackstrip patch: Clone (programs are cached by AST)
 pub(crate) enum OnTagNameExpr {
     ExplicitAny,
     Unmatchable,
@@ -46,7 +46,7 @@ pub(crate) enum OnTagNameExpr {
     NthOfType(NthChild),
 }
 
-#[derive(Eq, PartialEq)]
+#[derive(Eq, PartialEq, Clone)] // trackstrip patch: Clone
 pub(crate) struct AttributeComparisonExpr {
     pub name: Box<str>,
     pub value: Box<str>,
@@ -95,7 +95,7 @@ impl Debug for AttributeComparisonExpr {
 }
 
 /// An attribute check when attributes are received and parsed.
-#[derive(PartialEq, Eq, Debug)]
+#[derive(PartialEq, Eq, Debug, Clone)] // trackstrip patch: Clone
 pub(crate) enum OnAttributesExpr {
     Id(Box<str>),
     Class(Box<str>),
@@ -179,7 +179,7 @@ impl From<&Component<SelectorImplDescriptor>> for Condition {
     }
 }
 
-#[derive(PartialEq, Eq, Debug)]
+#[derive(PartialEq, Eq, Debug, Clone)] // trackstrip patch: Clone
 pub(crate) struct Expr<E>
 where
     E: PartialEq + Eq + Debug,
@@ -201,7 +201,7 @@ where
     }
 }
 
-#[derive(PartialEq, Eq, Debug, Default)]
+#[derive(PartialEq, Eq, Debug, Default, Clone)] // trackstrip patch: Clone
 pub(crate) struct Predicate {
     pub on_tag_name_exprs: Vec<Expr<OnTagNameExpr>>,
     pub on_attr_exprs: Vec<Expr<OnAttributesExpr>>,
@@ -244,7 +244,7 @@ impl Predicate {
     }
 }
 
-#[derive(PartialEq, Eq, Debug)]
+#[derive(PartialEq, Eq, Debug, Clone)] // trackstrip patch: Clone
 pub(crate) struct AstNode {
     pub predicate: Predicate,
     pub children: Vec<Self>,
@@ -266,7 +266,7 @@ impl AstNode {
 }
 
 // exposed for selectors_ast tool
-#[derive(Default, PartialEq, Eq, Debug)]
+#[derive(Default, PartialEq, Eq, Debug, Clone)] // trackstrip patch: Clone
 pub struct Ast {
     pub(crate) root: Vec<AstNode>,
     // NOTE: used to preallocate instruction vector during compilation.

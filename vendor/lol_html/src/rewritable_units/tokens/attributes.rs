@@ -4,6 +4,7 @@ use crate::html::escape_double_quotes_only;
 use crate::parser::AttributeBuffer;
 use crate::rewritable_units::Serialize;
 use encoding_rs::Encoding;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt::{self, Debug};
 use thiserror::Error;
@@ -197,6 +198,17 @@ impl<'i> Attributes<'i> {
         name: &str,
         map: impl Fn(&Attribute<'_>) -> R,
     ) -> Option<R> {
+        // trackstrip patch: a plain ASCII name is the same bytes in every encoding lol_html
+        // parses, so it is compared as it is, without a lowercased, encoded copy per call.
+        if is_plain_name(name) {
+            let check = |attr: &Attribute<'_>| {
+                attr.name.as_ref().as_slice().eq_ignore_ascii_case(name.as_bytes()).then(|| map(attr))
+            };
+            return match self.items.get() {
+                Some(items) => items.iter().find_map(check),
+                None => self.iter_attrs().find_map(|a| check(&a)),
+            };
+        }
         let name = Attribute::name_from_string(name.to_ascii_lowercase(), self.encoding).ok()?;
         let check = move |attr: &Attribute<'_>| {
             if eq_case_insensitive(&attr.name.as_ref(), &name.as_ref()) {
@@ -214,6 +226,25 @@ impl<'i> Attributes<'i> {
     #[inline(never)]
     pub(crate) fn get_attribute(&self, name: &str) -> Option<String> {
         self.map_attribute(name, |attr| attr.value())
+    }
+
+    /// trackstrip patch: the value, borrowed from the page when it decodes as it stands (the
+    /// common case: no allocation, no copy), else decoded into a new string.
+    pub(crate) fn get_attribute_cow(&self, name: &str) -> Option<Cow<'_, str>> {
+        if !is_plain_name(name) {
+            return self.get_attribute(name).map(Cow::Owned);
+        }
+        let name = name.as_bytes();
+        if let Some(items) = self.items.get() {
+            let attr = items.iter().find(|a| a.name.as_ref().as_slice().eq_ignore_ascii_case(name))?;
+            return Some(self.encoding.decode(attr.value.as_ref().as_slice()).0);
+        }
+        let input = self.input;
+        let attr = self.attribute_buffer.iter().find(|a| {
+            input.opt_slice(Some(a.name)).is_some_and(|n| n.as_slice().eq_ignore_ascii_case(name))
+        })?;
+        let value = attr.value.and_then(|v| input.opt_slice(Some(v))).unwrap_or_default();
+        Some(self.encoding.decode(value.as_slice()).0)
     }
 
     #[inline(never)]
@@ -329,4 +360,10 @@ impl Serialize for &mut Attributes<'_> {
         }
         Ok(())
     }
+}
+
+/// trackstrip patch: a name of ASCII letters, digits, `-`, `_` and `:` (every attribute name
+/// a caller of `get_attribute` is likely to pass), valid as it is.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':'))
 }

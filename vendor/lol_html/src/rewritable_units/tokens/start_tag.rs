@@ -96,6 +96,13 @@ impl<'input_token> StartTag<'input_token> {
         self.attributes.get_attribute(name)
     }
 
+    /// trackstrip patch: like `get_attribute`, borrowed from the page when it can be.
+    #[inline]
+    #[must_use]
+    pub fn get_attribute_cow(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        self.attributes.get_attribute_cow(name)
+    }
+
     /// Returns `true` if the element has an attribute with `name`.
     #[inline]
     #[must_use]
