@@ -77,7 +77,7 @@ pub(crate) enum Written<'a> {
 }
 
 pub(crate) fn classify_written(raw: &str) -> Written<'_> {
-    let s = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    let s = raw.trim_ascii();
     if s.is_empty() || s.starts_with('#') {
         return Written::NotNetwork;
     }
@@ -85,7 +85,7 @@ pub(crate) fn classify_written(raw: &str) -> Written<'_> {
         return Written::Absolute { scheme: None, rest };
     }
     // A scheme is letters, digits, + - . before the first ':' (and before any / ? #).
-    let scheme_end = s.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
+    let scheme_end = s.bytes().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
     if let Some(i) = scheme_end.filter(|&i| i > 0 && s.as_bytes()[i] == b':') {
         let scheme = &s[..i];
         let after = &s[i + 1..];
@@ -104,13 +104,14 @@ pub(crate) fn classify_written(raw: &str) -> Written<'_> {
 
 /// Splits `host[:port]/path?query#frag` (what follows `//`).
 pub(crate) fn split_authority(rest: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
-    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    // Byte searches: these delimiters are ASCII, and this runs for every URL in a page.
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(rest.len());
     let authority = &rest[..end];
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let hostport = memchr::memrchr(b'@', authority.as_bytes()).map_or(authority, |i| &authority[i + 1..]);
     let host = if hostport.starts_with('[') {
-        hostport.find(']').map_or(hostport, |i| &hostport[..=i])
+        memchr::memchr(b']', hostport.as_bytes()).map_or(hostport, |i| &hostport[..=i])
     } else {
-        hostport.split(':').next().unwrap_or("")
+        memchr::memchr(b':', hostport.as_bytes()).map_or(hostport, |i| &hostport[..i])
     };
     let host = host.trim_end_matches('.');
     if host.is_empty() {
@@ -122,7 +123,7 @@ pub(crate) fn split_authority(rest: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)
         Cow::Borrowed(host)
     };
     let mut path = &rest[end..];
-    if let Some(h) = path.find('#') {
+    if let Some(h) = memchr::memchr(b'#', path.as_bytes()) {
         path = &path[..h];
     }
     let path = if path.is_empty() {

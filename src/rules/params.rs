@@ -144,8 +144,8 @@ impl ParamRules {
 
     /// Does `url` carry any tracking parameter (before per-site exceptions)? Cheap: no allocation.
     pub fn mentions(&self, url: &str, html: bool) -> bool {
-        let end = url.find('#').unwrap_or(url.len());
-        let Some(q) = url[..end].find('?') else {
+        let end = memchr::memchr(b'#', url.as_bytes()).unwrap_or(url.len());
+        let Some(q) = memchr::memchr(b'?', &url.as_bytes()[..end]) else {
             return false;
         };
         fields(&url[q + 1..end], html).any(|(_, f)| self.find(field_name(f)).is_some())
@@ -158,8 +158,8 @@ impl ParamRules {
         if self.params.is_empty() {
             return None;
         }
-        let end = url.find('#').unwrap_or(url.len());
-        let q = url[..end].find('?')?;
+        let end = memchr::memchr(b'#', url.as_bytes()).unwrap_or(url.len());
+        let q = memchr::memchr(b'?', &url.as_bytes()[..end])?;
         let query = &url[q + 1..end];
         let tracking = |name: &str| (!name.is_empty()).then(|| self.rule_for(name, host)).flatten();
         // Most links carry no tracking parameter: find out before allocating anything.
@@ -189,7 +189,7 @@ impl ParamRules {
 }
 
 fn field_name(field: &str) -> &str {
-    field.split('=').next().unwrap_or("")
+    memchr::memchr(b'=', field.as_bytes()).map_or(field, |i| &field[..i])
 }
 
 /// Query fields with the separator written before each (`""` for the first).
@@ -198,7 +198,7 @@ fn fields(query: &str, html: bool) -> impl Iterator<Item = (&str, &str)> {
     let mut sep = "";
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.find('&') {
+        match memchr::memchr(b'&', r.as_bytes()) {
             None => {
                 rest = None;
                 Some((sep, r))
