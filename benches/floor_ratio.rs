@@ -55,7 +55,7 @@ fn strip(rules: &Arc<Rules>, pages: &[Bytes]) -> usize {
     let mut out = 0;
     for p in pages {
         let page = PageContext::new("https://news.example/article").expect("url");
-        let mut s = Stripper::new(rules.clone(), page, page_options(p));
+        let mut s = Stripper::new(rules.clone(), page, StripOptions::for_page(p, None).unwrap_or_default());
         let mut at = 0;
         while at < p.len() {
             let end = (at + CHUNK).min(p.len());
@@ -102,11 +102,4 @@ fn main() {
     println!("  trackstrip strip                       {:7.1} MiB/s", median(ts));
     println!("  trackstrip / empty-handler floor       {:7.2}", median(r_empty));
     println!("  trackstrip / no-handler floor          {:7.2}", median(r_bare));
-}
-
-/// What the CLI and the proxy use for a page the transport says nothing about: the charset
-/// from its first bytes (a `<meta>` there settles it; else later ones are followed).
-fn page_options(page: &[u8]) -> StripOptions {
-    let head = &page[..page.len().min(trackstrip::charset::PRESCAN_BYTES)];
-    StripOptions::for_page(head, None).unwrap_or_default()
 }

@@ -51,7 +51,7 @@ fn strip(rules: &Arc<Rules>, input: &Bytes) -> usize {
     let mut s = Stripper::new(
         rules.clone(),
         PageContext::new("https://news.example/article").expect("url"),
-        page_options(input),
+        StripOptions::for_page(input, None).unwrap_or_default(),
     );
     let mut out = 0;
     let mut at = 0;
@@ -85,10 +85,3 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
-
-/// What the CLI and the proxy use for a page the transport says nothing about: the charset
-/// from its first bytes (a `<meta>` there settles it; else later ones are followed).
-fn page_options(page: &[u8]) -> StripOptions {
-    let head = &page[..page.len().min(trackstrip::charset::PRESCAN_BYTES)];
-    StripOptions::for_page(head, None).unwrap_or_default()
-}

@@ -54,8 +54,11 @@ fn main() {
             }
             rw.end().unwrap();
         } else {
-            let mut s =
-                Stripper::new(rules.clone(), PageContext::new("https://news.example/a").unwrap(), page_options(p));
+            let mut s = Stripper::new(
+                rules.clone(),
+                PageContext::new("https://news.example/a").unwrap(),
+                StripOptions::for_page(p, None).unwrap_or_default(),
+            );
             let mut at = 0;
             while at < p.len() {
                 let e = (at + 16384).min(p.len());
@@ -67,11 +70,4 @@ fn main() {
     }
     eprintln!("{:.3} ms per page", t0.elapsed().as_secs_f64() * 1000.0 / (pages.len() * repeat) as f64);
     println!("{n}");
-}
-
-/// What the CLI and the proxy use for a page the transport says nothing about: the charset
-/// from its first bytes (a `<meta>` there settles it; else later ones are followed).
-fn page_options(page: &[u8]) -> StripOptions {
-    let head = &page[..page.len().min(trackstrip::charset::PRESCAN_BYTES)];
-    StripOptions::for_page(head, None).unwrap_or_default()
 }

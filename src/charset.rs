@@ -17,7 +17,7 @@ pub enum Charset {
 /// How many leading bytes the `<meta>` prescan looks at (as the HTML standard does).
 pub const PRESCAN_BYTES: usize = 1024;
 
-/// Decides from the page's first bytes (`head`, up to [`PRESCAN_BYTES`]) and the charset label
+/// Decides from the page's first bytes (`head`; only the first [`PRESCAN_BYTES`] count) and the charset label
 /// the transport gave (Content-Type), if any.
 pub fn detect(head: &[u8], transport_label: Option<&str>) -> Charset {
     // A BOM beats everything else.

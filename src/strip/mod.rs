@@ -17,6 +17,7 @@ mod state;
 pub use state::StripStats;
 
 use crate::audit::AuditEvent;
+use crate::charset::{self, Charset};
 use crate::policy::PageContext;
 use crate::rules::Rules;
 use bytes::Bytes;
@@ -69,15 +70,15 @@ impl StripOptions {
         StripOptions { track_lines: true, ..StripOptions::default() }
     }
 
-    /// The defaults for a page whose first bytes are `head` (up to
-    /// [`crate::charset::PRESCAN_BYTES`]) and whose transport named `charset`, if it did.
-    /// Errs with the encoding when it is one lol_html can't rewrite.
+    /// The defaults for a page that starts with `head` (only its first
+    /// [`crate::charset::PRESCAN_BYTES`] are looked at) and whose transport named `charset`,
+    /// if it did. Errs with the encoding when it is one lol_html can't rewrite.
     pub fn for_page(head: &[u8], charset: Option<&str>) -> Result<StripOptions, &'static Encoding> {
-        match crate::charset::detect(head, charset) {
-            crate::charset::Charset::Rewrite { encoding, settled } => {
+        match charset::detect(head, charset) {
+            Charset::Rewrite { encoding, settled } => {
                 Ok(StripOptions { encoding, follow_meta_charset: !settled, ..StripOptions::default() })
             }
-            crate::charset::Charset::PassThrough(enc) => Err(enc),
+            Charset::PassThrough(enc) => Err(enc),
         }
     }
 }

@@ -198,17 +198,6 @@ impl<'i> Attributes<'i> {
         name: &str,
         map: impl Fn(&Attribute<'_>) -> R,
     ) -> Option<R> {
-        // trackstrip patch: a plain ASCII name is the same bytes in every encoding lol_html
-        // parses, so it is compared as it is, without a lowercased, encoded copy per call.
-        if is_plain_name(name) {
-            let check = |attr: &Attribute<'_>| {
-                attr.name.as_ref().as_slice().eq_ignore_ascii_case(name.as_bytes()).then(|| map(attr))
-            };
-            return match self.items.get() {
-                Some(items) => items.iter().find_map(check),
-                None => self.iter_attrs().find_map(|a| check(&a)),
-            };
-        }
         let name = Attribute::name_from_string(name.to_ascii_lowercase(), self.encoding).ok()?;
         let check = move |attr: &Attribute<'_>| {
             if eq_case_insensitive(&attr.name.as_ref(), &name.as_ref()) {
@@ -225,6 +214,9 @@ impl<'i> Attributes<'i> {
 
     #[inline(never)]
     pub(crate) fn get_attribute(&self, name: &str) -> Option<String> {
+        if is_plain_name(name) {
+            return self.get_attribute_cow(name).map(Cow::into_owned);
+        }
         self.map_attribute(name, |attr| attr.value())
     }
 
@@ -234,22 +226,30 @@ impl<'i> Attributes<'i> {
         if !is_plain_name(name) {
             return self.get_attribute(name).map(Cow::Owned);
         }
-        let name = name.as_bytes();
+        self.plain_value(name.as_bytes()).map(|v| self.encoding.decode(v).0)
+    }
+
+    #[inline(never)]
+    pub(crate) fn has_attribute(&self, name: &str) -> bool {
+        if is_plain_name(name) {
+            return self.plain_value(name.as_bytes()).is_some();
+        }
+        self.map_attribute(name, |_| true).unwrap_or(false)
+    }
+
+    /// trackstrip patch: the raw value of the attribute named `name`, a plain ASCII name (see
+    /// `is_plain_name`): it is the same bytes in every encoding lol_html parses, so it is
+    /// compared as it is, with no lowercased, encoded copy per call as `map_attribute` makes.
+    fn plain_value(&self, name: &[u8]) -> Option<&[u8]> {
         if let Some(items) = self.items.get() {
             let attr = items.iter().find(|a| a.name.as_ref().as_slice().eq_ignore_ascii_case(name))?;
-            return Some(self.encoding.decode(attr.value.as_ref().as_slice()).0);
+            return Some(attr.value.as_ref().as_slice());
         }
         let input = self.input;
         let attr = self.attribute_buffer.iter().find(|a| {
             input.opt_slice(Some(a.name)).is_some_and(|n| n.as_slice().eq_ignore_ascii_case(name))
         })?;
-        let value = attr.value.and_then(|v| input.opt_slice(Some(v))).unwrap_or_default();
-        Some(self.encoding.decode(value.as_slice()).0)
-    }
-
-    #[inline(never)]
-    pub(crate) fn has_attribute(&self, name: &str) -> bool {
-        self.map_attribute(name, |_| true).unwrap_or(false)
+        Some(attr.value.and_then(|v| input.opt_slice(Some(v))).unwrap_or_default().as_slice())
     }
 
     /// Adds or replaces the attribute. The value may have HTML/XML entities.
