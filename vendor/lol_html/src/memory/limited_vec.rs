@@ -62,6 +62,13 @@ impl<T> LimitedVec<T> {
         self.vec.last()
     }
 
+    /// trackstrip patch: removes the last element. The limiter charges capacity, not length,
+    /// so nothing changes there.
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        self.vec.pop()
+    }
+
     /// Returns a mutable pointer to the last item in the slice.
     #[inline]
     pub fn last_mut(&mut self) -> Option<&mut T> {

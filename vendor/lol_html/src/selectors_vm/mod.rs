@@ -217,7 +217,11 @@ where
     /// selector for its name is attribute-free, so it matches nothing and is only a boundary.
     pub fn resolve_pending_unmatched(&mut self) -> Result<(), MemoryLimitExceededError> {
         match self.pending.take() {
-            Some(Pending::Flat(ctx, _)) if ctx.with_content => self.stack.push_item(ctx.stack_item),
+            // Matching nothing, it is only a boundary, like an element of a name no selector
+            // names (and `</a>` then takes `pop_up_to`'s short path).
+            Some(Pending::Flat(ctx, _)) if ctx.with_content => {
+                self.stack.push_unmatched(ctx.stack_item.local_name, self.enable_esi_tags)
+            }
             _ => Ok(()),
         }
     }

@@ -300,7 +300,17 @@ impl<E: ElementData> Stack<E> {
         local_name: LocalName<'_>,
         mut popped_element_data_handler: impl FnMut(E),
     ) {
-        if self.open_name_buckets[local_name.bucket()] == 0 {
+        let bucket = local_name.bucket();
+        if self.open_name_buckets[bucket] == 0 {
+            return;
+        }
+        // trackstrip patch: the common case, an end tag closing the innermost element, which
+        // no selector matched: only its name goes (no items, counters or jumps to touch).
+        if let Some(Open::Boundary(name)) = self.open.last()
+            && *name == local_name
+        {
+            self.open.pop();
+            self.open_name_buckets[bucket] -= 1;
             return;
         }
         // Walk open elements from the top; `k` is the index of the items at and above.
