@@ -14,6 +14,7 @@ fn main() {
         .collect();
     let rules = Arc::new(Rules::bundled().unwrap());
     let mut n = 0;
+    let chunk: usize = std::env::var("CHUNK").ok().and_then(|r| r.parse().ok()).unwrap_or(16 * 1024);
     let repeat: usize = std::env::var("REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
     let t0 = std::time::Instant::now();
     for p in pages.iter().cycle().take(pages.len() * repeat) {
@@ -24,7 +25,7 @@ fn main() {
         if mode == "bare" {
             let mut rw =
                 lol_html::send::HtmlRewriter::new(lol_html::send::Settings::new_send(), |c: &[u8]| n += c.len());
-            for c in p.chunks(16 * 1024) {
+            for c in p.chunks(chunk) {
                 rw.write(c).unwrap();
             }
             rw.end().unwrap();
@@ -37,7 +38,7 @@ fn main() {
                 settings = settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
             }
             let mut rw = lol_html::send::HtmlRewriter::new(settings, |c: &[u8]| n += c.len());
-            for c in p.chunks(16 * 1024) {
+            for c in p.chunks(chunk) {
                 rw.write(c).unwrap();
             }
             rw.end().unwrap();
@@ -49,7 +50,7 @@ fn main() {
                 settings = settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
             }
             let mut rw = lol_html::send::HtmlRewriter::new(settings, |c: &[u8]| n += c.len());
-            for c in p.chunks(16 * 1024) {
+            for c in p.chunks(chunk) {
                 rw.write(c).unwrap();
             }
             rw.end().unwrap();
@@ -61,7 +62,7 @@ fn main() {
             );
             let mut at = 0;
             while at < p.len() {
-                let e = (at + 16384).min(p.len());
+                let e = (at + chunk).min(p.len());
                 n += s.write_bytes(p.slice(at..e)).len();
                 at = e;
             }
