@@ -2,6 +2,8 @@
 //! floor, strip...) so that a noisy machine moves all three alike; prints the medians.
 //! `cargo bench --bench floor_ratio` (criterion's `strip` bench gives absolute MB/s).
 
+mod common;
+
 use bytes::Bytes;
 use lol_html::send::{HtmlRewriter, Settings};
 use std::hint::black_box;
@@ -10,7 +12,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use trackstrip::policy::PageContext;
 use trackstrip::rules::Rules;
-use trackstrip::strip::selectors::SELECTORS;
 use trackstrip::strip::{StripOptions, Stripper};
 
 const CHUNK: usize = 16 * 1024;
@@ -36,12 +37,7 @@ fn pages() -> Vec<Bytes> {
 fn floor(pages: &[Bytes], selectors: bool) -> usize {
     let mut out = 0usize;
     for p in pages {
-        let mut settings = Settings::new_send();
-        if selectors {
-            for &(sel, _) in SELECTORS {
-                settings = settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
-            }
-        }
+        let settings = if selectors { common::empty_handler_settings() } else { Settings::new_send() };
         let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out += c.len());
         for chunk in p.chunks(CHUNK) {
             rw.write(chunk).expect("write");

@@ -4,6 +4,8 @@
 //!
 //! Pages: ../shared/corpus/pages when present (the 45-page dev corpus), else tests/fixtures.
 
+mod common;
+
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lol_html::send::{HtmlRewriter, Settings};
@@ -12,7 +14,6 @@ use std::path::Path;
 use std::sync::Arc;
 use trackstrip::policy::PageContext;
 use trackstrip::rules::Rules;
-use trackstrip::strip::selectors::SELECTORS;
 use trackstrip::strip::{StripOptions, Stripper};
 
 const CHUNK: usize = 16 * 1024;
@@ -33,12 +34,7 @@ fn pages() -> Vec<(String, Bytes)> {
 
 fn floor(input: &[u8], selectors: bool) -> usize {
     let mut out = 0usize;
-    let mut settings = Settings::new_send();
-    if selectors {
-        for &(sel, _) in SELECTORS {
-            settings = settings.append_element_content_handler(lol_html::element!(sel, |_el| Ok(())));
-        }
-    }
+    let settings = if selectors { common::empty_handler_settings() } else { Settings::new_send() };
     let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out += c.len());
     for chunk in input.chunks(CHUNK) {
         rw.write(chunk).expect("write");

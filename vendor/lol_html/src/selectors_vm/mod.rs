@@ -218,8 +218,9 @@ where
     pub fn resolve_pending_unmatched(&mut self) -> Result<(), MemoryLimitExceededError> {
         match self.pending.take() {
             // Matching nothing, it is only a boundary, like an element of a name no selector
-            // names (and `</a>` then takes `pop_up_to`'s short path).
-            Some(Pending::Flat(ctx, _)) if ctx.with_content => {
+            // names (and `</a>` then takes `pop_up_to`'s short path). `push_unmatched` leaves
+            // void elements off, as `with_content` would.
+            Some(Pending::Flat(ctx, _)) => {
                 self.stack.push_unmatched(ctx.stack_item.local_name, self.enable_esi_tags)
             }
             _ => Ok(()),
