@@ -31,7 +31,7 @@ function render(s) {
     cell(tr, new Date(e.time * 1000).toLocaleTimeString());
     const url = cell(tr, (e.kind === "block" ? "blocked request " : "") + e.url, "url");
     if (!e.enforced) url.classList.add("report");
-    const what = e.removed.map(r => r.what + (r.owner ? " (" + r.owner + ")" : "") + (r.rule ? " — " + r.rule : ""));
+    const what = e.removed.map(r => r.what + (r.count > 1 ? " ×" + r.count : "") + (r.owner ? " (" + r.owner + ")" : "") + (r.rule ? " — " + r.rule : ""));
     cell(tr, (e.enforced ? "" : "would remove: ") + what.join("; "), "removed");
   }
   document.getElementById("status").textContent = "updated " + new Date().toLocaleTimeString();

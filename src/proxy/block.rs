@@ -72,5 +72,6 @@ pub fn removal(v: &Verdict) -> crate::telemetry::recent::Removal {
         category: Some(v.category.as_str().to_string()),
         action: "block",
         rule: Some(v.rule.location()),
+        count: 1,
     }
 }

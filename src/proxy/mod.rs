@@ -21,6 +21,7 @@ mod idle;
 mod intercept;
 mod listen;
 mod observe;
+mod page_report;
 mod prefixed;
 mod request_kind;
 mod response;

@@ -3,6 +3,7 @@
 
 use super::access_log::{Action, Metered, Record};
 use super::headers::{add_via, filter_link_header, prepare_for_rewrite, strip_hop_by_hop};
+use super::page_report;
 use super::target::Target;
 use super::{BoxError, ProxyBody, ProxyState};
 use crate::audit::AuditEvent;
@@ -10,7 +11,6 @@ use crate::body::Coding;
 use crate::body::pipeline::{Outcome, Spec, Transfer, strip_body};
 use crate::policy::PageContext;
 use crate::rules::Rules;
-use crate::telemetry::recent::Removal;
 use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -128,12 +128,14 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
     match outcome {
         Outcome::Done(out) => {
             record.trackers = out.stats.trackers;
-            count(&record, &out.events);
+            let groups = page_report::group(&out.events);
+            page_report::count(record.telemetry(), &record.url, &groups);
             if let Some(o) = record.observed.as_mut() {
                 o.stripped = out.events.iter().filter(|e| e.action.strips()).map(flag).collect();
             }
-            if !out.events.is_empty() {
-                tracing::info!(target: "trackstrip::audit", page = %record.url, stripped = out.stats.trackers, "{}", summary(&out.events));
+            if !groups.is_empty() {
+                let removed = page_report::summary(&groups);
+                tracing::info!(target: "trackstrip::audit", page = %record.url, stripped = out.stats.trackers, "{removed}");
             }
             if let Some(why) = out.bailed_out {
                 record.detail = Some(format!("stripping stopped early: {why}"));
@@ -155,45 +157,10 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
 /// A stripped element as the browser audit reports it.
 fn flag(e: &AuditEvent) -> super::Flag {
     super::Flag {
-        name: e.tracker.clone().or_else(|| e.host.clone()).unwrap_or_else(|| e.element.clone()),
+        name: page_report::what(e).to_string(),
         owner: e.owner.clone().unwrap_or_default(),
         category: e.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
         action: e.action.as_str().to_string(),
         rule: e.rule.as_ref().map(|r| format!("{} {}", r.location(), r.text())).unwrap_or_default(),
     }
-}
-
-/// Metrics by owner and category, and the page's line on the dashboard.
-fn count(record: &Record, events: &[AuditEvent]) {
-    let telemetry = record.telemetry();
-    let mut removed = Vec::new();
-    let mut enforced = true;
-    for e in events.iter().filter(|e| e.action.strips()) {
-        enforced &= e.enforced;
-        let category = e.category.map(|c| c.as_str());
-        telemetry.tracker_stripped(e.owner.as_deref(), category, e.enforced);
-        removed.push(Removal {
-            what: e.tracker.clone().or_else(|| e.host.clone()).unwrap_or_else(|| e.element.clone()),
-            owner: e.owner.clone(),
-            category: category.map(str::to_string),
-            action: e.action.as_str(),
-            rule: e.rule.as_ref().map(|r| r.location()),
-        });
-    }
-    telemetry.recent.page(&record.url, enforced, removed);
-}
-
-/// "Google Analytics (rules/trackers.toml:25), comScore (rules/trackers.toml:244), ..."
-fn summary(events: &[AuditEvent]) -> String {
-    let mut parts: Vec<String> = events
-        .iter()
-        .filter(|e| e.action.strips())
-        .map(|e| {
-            let what = e.tracker.clone().or_else(|| e.host.clone()).unwrap_or_else(|| e.element.clone());
-            let rule = e.rule.as_ref().map(|r| r.location()).unwrap_or_default();
-            format!("{} {what} ({rule})", e.action.as_str())
-        })
-        .collect();
-    parts.dedup();
-    parts.join(", ")
 }

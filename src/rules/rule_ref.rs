@@ -39,13 +39,29 @@ impl RuleRef {
 
     /// `file:line`, or just the source for built-in behaviours.
     pub fn location(&self) -> String {
-        if self.0.line == 0 { self.0.source.to_string() } else { format!("{}:{}", self.0.source, self.0.line) }
+        self.place().to_string()
+    }
+
+    /// `location()` without building a String, to write into a longer line.
+    pub fn place(&self) -> impl fmt::Display + '_ {
+        Place(&self.0)
+    }
+}
+
+struct Place<'a>(&'a RuleInfo);
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.line {
+            0 => f.write_str(&self.0.source),
+            line => write!(f, "{}:{line}", self.0.source),
+        }
     }
 }
 
 impl fmt::Display for RuleRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.location(), self.0.text)
+        write!(f, "{} {}", self.place(), self.0.text)
     }
 }
 

@@ -159,8 +159,9 @@ impl Telemetry {
         }
     }
 
-    pub fn tracker_stripped(&self, owner: Option<&str>, category: Option<&str>, enforced: bool) {
-        self.stripped.get_or_create(&tracker_labels(owner, category, enforced)).inc();
+    /// `n` trackers of one owner and category left a page.
+    pub fn trackers_stripped(&self, owner: Option<&str>, category: Option<&str>, enforced: bool, n: u64) {
+        self.stripped.get_or_create(&tracker_labels(owner, category, enforced)).inc_by(n);
     }
 
     pub fn request_blocked(&self, owner: Option<&str>, category: Option<&str>, enforced: bool) {
@@ -228,8 +229,8 @@ mod tests {
     fn counters_render_with_their_labels() {
         let t = Telemetry::new();
         t.request_done("strip", 200, Duration::from_millis(3), 1000, 800);
-        t.tracker_stripped(Some("Google"), Some("analytics"), true);
-        t.tracker_stripped(Some("Google"), Some("analytics"), true);
+        t.trackers_stripped(Some("Google"), Some("analytics"), true, 1);
+        t.trackers_stripped(Some("Google"), Some("analytics"), true, 1);
         t.request_blocked(None, None, false);
         t.rules_loaded("2026.11.1");
         t.rules_loaded("2026.11.2");

@@ -16,6 +16,8 @@ pub struct Removal {
     pub action: &'static str,
     /// The rule, as file:line.
     pub rule: Option<String>,
+    /// How many times on the page (a page often repeats one pixel).
+    pub count: u32,
 }
 
 /// A page, or a blocked request.
@@ -78,7 +80,7 @@ impl Recent {
             return;
         }
         g.totals.pages_with_trackers += 1;
-        g.totals.trackers_stripped += removed.len() as u64;
+        g.totals.trackers_stripped += removed.iter().map(|r| u64::from(r.count)).sum::<u64>();
         self.push(&mut g, Entry { time: now(), url: url.to_string(), kind: "strip", enforced, removed });
     }
 
@@ -101,7 +103,7 @@ impl Recent {
     fn push(&self, g: &mut Inner, entry: Entry) {
         for r in &entry.removed {
             let owner = r.owner.clone().unwrap_or_else(|| "unknown".into());
-            *g.owners.entry(owner).or_default() += 1;
+            *g.owners.entry(owner).or_default() += u64::from(r.count);
         }
         if g.entries.len() == self.capacity {
             g.entries.pop_front();
@@ -124,7 +126,7 @@ mod tests {
     use super::*;
 
     fn removal(owner: &str) -> Removal {
-        Removal { what: "x".into(), owner: Some(owner.into()), category: None, action: "remove", rule: None }
+        Removal { what: "x".into(), owner: Some(owner.into()), category: None, action: "remove", rule: None, count: 1 }
     }
 
     #[test]

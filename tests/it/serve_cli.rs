@@ -1,7 +1,7 @@
 //! `trackstrip serve` as a user runs it: the real binary, --resolve pins, a clean exit on
 //! SIGTERM, and a refusal to become an open proxy.
 
-use crate::proxy_support::{Origin, html, install_crypto};
+use crate::proxy_support::{Origin, eventually, html, install_crypto};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -99,6 +99,33 @@ async fn serve_with_resolve_pins_and_a_clean_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "SIGTERM is a clean shutdown: {exit:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_audit_line_per_page_groups_repeated_trackers_in_plain_text() {
+    const PX: &str = "<img src=\"https://b.scorecardresearch.com/p?c1=2\" width=1 height=1>";
+    let origin = Origin::start(|_| async move {
+        html(format!("<p>a</p>{PX}<script src=\"https://www.google-analytics.com/analytics.js\"></script>{PX}{PX}"))
+    })
+    .await;
+    let served = Served::spawn_logging(&["--listen", "127.0.0.1:0"], "info");
+    install_crypto();
+    let proxy = reqwest::Proxy::all(format!("http://{}", served.addr)).unwrap();
+    let client = reqwest::Client::builder().proxy(proxy).build().unwrap();
+    assert_eq!(client.get(origin.url("/")).send().await.unwrap().text().await.unwrap().matches("<img").count(), 0);
+
+    let log = served.stderr.clone();
+    eventually("the audit line", || log.lock().unwrap().iter().any(|l| l.contains("trackstrip::audit"))).await;
+    let lines = log.lock().unwrap().clone();
+    let audit: Vec<&String> = lines.iter().filter(|l| l.contains("trackstrip::audit")).collect();
+    assert_eq!(audit.len(), 1, "one line for the page: {lines:?}");
+    let line = audit[0];
+    assert!(line.contains("stripped=4"), "{line}");
+    assert!(line.contains("remove comScore (rules/trackers.toml:") && line.contains(") ×3"), "{line}");
+    assert!(line.contains("remove Google Analytics (rules/trackers.toml:"), "{line}");
+    assert!(lines.iter().all(|l| !l.contains('\x1b')), "no colour codes when stderr is not a terminal: {lines:?}");
+    let mut child = served.child;
+    let _ = child.kill();
 }
 
 #[test]
