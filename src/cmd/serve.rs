@@ -52,18 +52,9 @@ async fn run_async(s: Settings) -> Result<ExitCode, CmdError> {
         None => None,
     };
     config.refused_addrs.extend(admin.as_ref().map(|a| a.addr));
-    let grace = Duration::from_secs(s.timeouts.shutdown_grace);
-    let listening = serve(config, rules.clone(), telemetry.clone(), grace).await?;
-    for addr in &listening.addrs {
-        eprintln!("trackstrip: listening on {addr}");
-    }
-    let (admin_stop, admin_stopped) = watch::channel(false);
-    let admin_task = admin.map(|a| {
-        eprintln!("trackstrip: admin on http://{}/ (metrics, healthz, readyz, proxy.pac)", a.addr);
-        a.spawn(listening.state(), settings::pac(&s), admin_stopped)
-    });
-
-    let reloader = Arc::new(Reloader { rules, users, telemetry: telemetry.clone() });
+    // Reloads are armed before the listening line: a rule change or SIGHUP that follows it
+    // (a script, an orchestrator) must not be missed, and an early SIGHUP must not kill us.
+    let reloader = Arc::new(Reloader { rules: rules.clone(), users, telemetry: telemetry.clone() });
     let _watcher = if s.watch {
         match reloader.clone().watch() {
             Ok(w) => Some(w),
@@ -76,6 +67,17 @@ async fn run_async(s: Settings) -> Result<ExitCode, CmdError> {
         None
     };
     spawn_sighup(reloader.clone());
+    let grace = Duration::from_secs(s.timeouts.shutdown_grace);
+    let listening = serve(config, rules, telemetry.clone(), grace).await?;
+    for addr in &listening.addrs {
+        eprintln!("trackstrip: listening on {addr}");
+    }
+    let (admin_stop, admin_stopped) = watch::channel(false);
+    let admin_task = admin.map(|a| {
+        eprintln!("trackstrip: admin on http://{}/ (metrics, healthz, readyz, proxy.pac)", a.addr);
+        a.spawn(listening.state(), settings::pac(&s), admin_stopped)
+    });
+
     if !subscribed.is_empty() {
         tokio::spawn(keep_lists_fresh(s.clone(), subscribed, telemetry, reloader));
     }
@@ -139,13 +141,22 @@ async fn keep_lists_fresh(s: Settings, urls: Vec<url::Url>, telemetry: Arc<Telem
 
 fn spawn_sighup(reloader: Arc<Reloader>) {
     #[cfg(unix)]
-    tokio::spawn(async move {
+    {
         use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
-        while hup.recv().await.is_some() {
-            reloader.reload("SIGHUP");
-        }
-    });
+        // The handler is installed here, not inside the task, so it is in place on return.
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(hup) => hup,
+            Err(e) => {
+                tracing::warn!("cannot handle SIGHUP, rules reload only when files change: {e}");
+                return;
+            }
+        };
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                reloader.reload("SIGHUP");
+            }
+        });
+    }
 }
 
 /// The CA (made on first use) and its cache of site certificates.
