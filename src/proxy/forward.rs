@@ -25,6 +25,17 @@ pub async fn fetch(state: &ProxyState, req: Request<ProxyBody>) -> Result<Respon
         () = deadline => Err(()),
     };
     match answer {
+        Ok(Ok(resp)) if crate::upstream::head_size(resp.headers()) > crate::upstream::MAX_RESPONSE_HEAD => {
+            // Dropping the unread response closes that upstream connection.
+            state.telemetry.upstream_error("protocol");
+            let kb = crate::upstream::head_size(resp.headers()) / 1024;
+            let limit = crate::upstream::MAX_RESPONSE_HEAD / 1024;
+            Err(page(
+                StatusCode::BAD_GATEWAY,
+                "Response headers too large",
+                &format!("{host} sent {kb} KB of response headers; trackstrip accepts at most {limit} KB."),
+            ))
+        }
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => {
             tracing::debug!(%host, error = %chain(&e), "upstream request failed");
@@ -81,6 +92,12 @@ fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> (&'static st
             "Certificate not accepted",
             format!("{host}'s TLS certificate could not be verified, so trackstrip did not connect: {text}"),
         )
+    } else if lower.contains("message head is too large") {
+        // hyper's own limit, met while reading: the same answer as the check on a parsed head.
+        let limit = crate::upstream::MAX_RESPONSE_HEAD / 1024;
+        let detail =
+            format!("{host} sent more than {limit} KB of response headers; trackstrip accepts at most {limit} KB.");
+        ("protocol", "Response headers too large", detail)
     } else if e.is_connect() {
         ("connect", "Cannot connect", format!("Connecting to {host} failed: {text}"))
     } else {

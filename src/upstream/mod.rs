@@ -15,6 +15,16 @@ use hyper_util::rt::TokioExecutor;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The most response head (status line and headers) taken from an origin. hyper's own buffer
+/// limit is checked only between reads, so the proxy checks the parsed head against this too.
+pub const MAX_RESPONSE_HEAD: usize = 64 * 1024;
+
+/// The size of a parsed response head, as it was on the wire (near enough: `name: value\r\n`).
+pub fn head_size(headers: &http::HeaderMap) -> usize {
+    headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>()
+        + "HTTP/1.1 200 \r\n\r\n".len()
+}
+
 /// Why the upstream client could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -91,6 +101,6 @@ where
         .pool_max_idle_per_host(64)
         // Read from origins in modest pieces: a fast origin and a busy proxy would otherwise grow
         // every connection's buffer to hyper's 400 KB default.
-        .http1_max_buf_size(64 * 1024)
+        .http1_max_buf_size(MAX_RESPONSE_HEAD)
         .build(https))
 }

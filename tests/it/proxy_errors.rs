@@ -152,6 +152,29 @@ async fn oversized_headers_and_malformed_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_heads_over_64_kb_are_a_502_every_time() {
+    let origin = Origin::start(|req| async move {
+        let kb: usize = req.uri().query().and_then(|q| q.strip_prefix("kb=")).and_then(|n| n.parse().ok()).unwrap_or(1);
+        let mut resp = html("<p>ok</p>");
+        resp.headers_mut().insert("x-big", "a".repeat(kb * 1024).parse().unwrap());
+        resp
+    })
+    .await;
+    let proxy = Proxy::start(|_| {}).await;
+    let client = proxy.client();
+    // Fresh and reused upstream connections alike (hyper's buffer limit alone depends on which).
+    for _ in 0..4 {
+        let resp = client.get(origin.url("/?kb=100")).send().await.unwrap();
+        assert_eq!(resp.status(), 502);
+        assert!(resp.text().await.unwrap().contains("Response headers too large"));
+        let fine = client.get(origin.url("/?kb=40")).send().await.unwrap();
+        assert_eq!(fine.status(), 200, "a 40 KB head is within the limit");
+        assert_eq!(fine.headers()["x-big"].len(), 40 * 1024);
+    }
+    still_serving(&proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loops_and_direct_requests_are_refused() {
     let proxy = Proxy::start(|_| {}).await;
     let resp = proxy.client().get(proxy.url("/anything")).send().await.unwrap();
