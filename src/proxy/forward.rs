@@ -5,6 +5,7 @@
 use super::error_page::page;
 use super::upload;
 use super::{ProxyBody, ProxyState};
+use crate::upstream::{MAX_RESPONSE_HEAD, head_size};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
@@ -25,16 +26,11 @@ pub async fn fetch(state: &ProxyState, req: Request<ProxyBody>) -> Result<Respon
         () = deadline => Err(()),
     };
     match answer {
-        Ok(Ok(resp)) if crate::upstream::head_size(resp.headers()) > crate::upstream::MAX_RESPONSE_HEAD => {
+        Ok(Ok(resp)) if head_size(resp.headers()) > MAX_RESPONSE_HEAD => {
             // Dropping the unread response closes that upstream connection.
             state.telemetry.upstream_error("protocol");
-            let kb = crate::upstream::head_size(resp.headers()) / 1024;
-            let limit = crate::upstream::MAX_RESPONSE_HEAD / 1024;
-            Err(page(
-                StatusCode::BAD_GATEWAY,
-                "Response headers too large",
-                &format!("{host} sent {kb} KB of response headers; trackstrip accepts at most {limit} KB."),
-            ))
+            let (_, title, detail) = head_too_large(&host);
+            Err(page(StatusCode::BAD_GATEWAY, title, &detail))
         }
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => {
@@ -94,10 +90,7 @@ fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> (&'static st
         )
     } else if lower.contains("message head is too large") {
         // hyper's own limit, met while reading: the same answer as the check on a parsed head.
-        let limit = crate::upstream::MAX_RESPONSE_HEAD / 1024;
-        let detail =
-            format!("{host} sent more than {limit} KB of response headers; trackstrip accepts at most {limit} KB.");
-        ("protocol", "Response headers too large", detail)
+        head_too_large(host)
     } else if e.is_connect() {
         ("connect", "Cannot connect", format!("Connecting to {host} failed: {text}"))
     } else {
@@ -105,6 +98,14 @@ fn error_page(e: &hyper_util::client::legacy::Error, host: &str) -> (&'static st
         ("protocol", "The site failed", detail)
     };
     (kind, page(StatusCode::BAD_GATEWAY, title, &detail))
+}
+
+/// The origin's response head went over `MAX_RESPONSE_HEAD`, found by hyper or by `fetch`.
+fn head_too_large(host: &str) -> (&'static str, &'static str, String) {
+    let limit = MAX_RESPONSE_HEAD / 1024;
+    let detail =
+        format!("{host} sent more than {limit} KB of response headers; trackstrip accepts at most {limit} KB.");
+    ("protocol", "Response headers too large", detail)
 }
 
 /// The client's own request body broke (a bad chunk, a short upload): hyper reports it as a
