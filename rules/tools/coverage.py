@@ -31,6 +31,8 @@ Matching semantics (kept identical to the Rust engine):
   - urls "d/p": host matches d as above AND path+query (starting with "/")
     starts with p; "*" in p matches any run of characters. First and third party.
   - paths p: path+query contains p ("*" wildcard), any host, first party too.
+  - subdomains l: the host's first label is l and the host is a subdomain of its
+    registrable domain; first party too (checked after urls and paths).
   - a URL with an empty path (preconnect / dns-prefetch origins) has path "/".
 
 Registrable domains come from the system public suffix list
@@ -64,7 +66,8 @@ PSL_FILES = (
 
 CATEGORIES = {"analytics", "advertising", "social", "session-replay", "fingerprinting"}
 REASONS = ("easyprivacy", "pixel-1x1", "easylist")
-TRACKER_KEYS = {"name", "owner", "category", "hosts", "urls", "paths"}
+TRACKER_KEYS = {"name", "owner", "category", "hosts", "urls", "paths", "subdomains"}
+LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
 # `paths` entries that would hit ordinary content URLs. A `paths` entry must not
@@ -280,7 +283,11 @@ class RuleSet:
         self.host_rules: list[Rule] = []
         self.url_rules: list[Rule] = []
         self.path_rules: list[Rule] = []
+        self.subdomain_rules: list[Rule] = []
         for t in trackers:
+            for l in t.get("subdomains", []) or []:
+                if isinstance(l, str) and l:
+                    self.subdomain_rules.append(Rule("subdomains", l, t, host=l))
             for h in t.get("hosts", []) or []:
                 if isinstance(h, str) and h:
                     self.host_rules.append(Rule("hosts", h, t, host=h))
@@ -312,6 +319,11 @@ class RuleSet:
         for r in self.path_rules:
             if r.regex.search(pathq):
                 return r
+        site = psl.registrable(host)
+        if host != site and host.endswith("." + site):
+            for r in self.subdomain_rules:
+                if host.split(".", 1)[0] == r.host:
+                    return r
         return None
 
 
@@ -349,7 +361,7 @@ def validate(doc: dict, psl: PublicSuffixList) -> tuple[list[str], list[str]]:
         if t.get("category") not in CATEGORIES:
             errors.append(f"{label}: category {t.get('category')!r} not in {sorted(CATEGORIES)}")
         total = 0
-        for key in ("hosts", "urls", "paths"):
+        for key in ("hosts", "urls", "paths", "subdomains"):
             v = t.get(key, [])
             if not isinstance(v, list):
                 errors.append(f"{label}: `{key}` must be an array")
@@ -360,7 +372,11 @@ def validate(doc: dict, psl: PublicSuffixList) -> tuple[list[str], list[str]]:
                 else:
                     total += 1
         if total == 0:
-            errors.append(f"{label}: no patterns (needs hosts, urls or paths)")
+            errors.append(f"{label}: no patterns (needs hosts, urls, paths or subdomains)")
+
+        for l in t.get("subdomains", []) or []:
+            if isinstance(l, str) and l and not LABEL_RE.match(l):
+                errors.append(f"{label}: subdomain {l!r} must be one lowercase DNS label")
 
         for h in t.get("hosts", []) or []:
             if not isinstance(h, str) or not h:

@@ -23,6 +23,8 @@ pub enum Reason {
     Url,
     /// A path pattern on any host.
     Path,
+    /// A collection subdomain (`smetrics.<site>`), first or third party.
+    Subdomain,
     /// A filter list rule.
     List,
     /// The tracking-pixel heuristic.
@@ -45,6 +47,7 @@ impl From<MatchVia> for Reason {
             MatchVia::Host => Reason::Host,
             MatchVia::Url => Reason::Url,
             MatchVia::Path => Reason::Path,
+            MatchVia::Subdomain => Reason::Subdomain,
         }
     }
 }
@@ -100,6 +103,9 @@ fn decide(
         if keyed { rules.trackers.match_url(&res.host, &res.path) } else { rules.trackers.match_path(&res.path) };
     if let Some(m) = by_url {
         return Decision::Tracker(verdict(&m, m.via.into()));
+    }
+    if let Some(m) = rules.trackers.match_subdomain(&res.host, site) {
+        return Decision::Tracker(verdict(&m, Reason::Subdomain));
     }
     if third_party
         && keyed

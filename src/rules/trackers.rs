@@ -63,6 +63,8 @@ pub enum MatchVia {
     Url,
     /// A path pattern, on any host.
     Path,
+    /// The first label of a subdomain (`smetrics.<site>`), first and third party.
+    Subdomain,
 }
 
 /// A database hit: which tracker, which rule, and how.
@@ -91,6 +93,9 @@ pub struct TrackerDb {
     hosts: HashMap<Box<str>, HostRule>,
     urls: HashMap<Box<str>, Vec<PatternRule>>,
     paths: Vec<PatternRule>,
+    /// First DNS labels that name a collection host on any site (`smetrics` in
+    /// `smetrics.news.example`): sites CNAME these to an analytics vendor and serve it as their own.
+    subdomains: HashMap<Box<str>, HostRule>,
     path_prefilter: Option<AhoCorasick>,
     pub(crate) version: Option<String>,
 }
@@ -117,6 +122,8 @@ struct TrackerDef {
     urls: Vec<Spanned<String>>,
     #[serde(default)]
     paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    subdomains: Vec<Spanned<String>>,
 }
 
 impl TrackerDb {
@@ -142,11 +149,11 @@ impl TrackerDb {
             if def.name.trim().is_empty() || def.owner.trim().is_empty() {
                 return Err(RuleError::invalid(&file.name, def_line, "a tracker needs a non-empty name and owner"));
             }
-            if def.hosts.is_empty() && def.urls.is_empty() && def.paths.is_empty() {
+            if def.hosts.is_empty() && def.urls.is_empty() && def.paths.is_empty() && def.subdomains.is_empty() {
                 return Err(RuleError::invalid(
                     &file.name,
                     def_line,
-                    format!("tracker {:?} has no hosts, urls or paths", def.name),
+                    format!("tracker {:?} has no hosts, urls, paths or subdomains", def.name),
                 ));
             }
             let idx = self.trackers.len() as u32;
@@ -186,6 +193,12 @@ impl TrackerDb {
                 }
                 let rule = RuleRef::new(&source, at, text);
                 self.paths.push(PatternRule { glob: Glob::new(text, false), tracker: idx, rule });
+            }
+            for label in &def.subdomains {
+                let at = line(label.span());
+                let l = check_label(label.get_ref()).map_err(|m| RuleError::invalid(&file.name, at, m))?;
+                let rule = RuleRef::new(&source, at, format!("{l}.*"));
+                self.subdomains.insert(l.into(), HostRule { tracker: idx, rule });
             }
         }
         self.path_prefilter = None;
@@ -260,6 +273,17 @@ impl TrackerDb {
         None
     }
 
+    /// A subdomain rule: `host`'s first label is listed and `host` is a subdomain of `site`,
+    /// its registrable domain (so `smetrics.com` itself never matches).
+    pub fn match_subdomain(&self, host: &str, site: &str) -> Option<TrackerMatch<'_>> {
+        if self.subdomains.is_empty() || host.len() <= site.len() {
+            return None;
+        }
+        let label = &host[..host.find('.')?];
+        let r = self.subdomains.get(label)?;
+        Some(TrackerMatch { tracker: &self.trackers[r.tracker as usize], rule: &r.rule, via: MatchVia::Subdomain })
+    }
+
     fn hit<'a>(&'a self, r: &'a PatternRule, via: MatchVia) -> TrackerMatch<'a> {
         TrackerMatch { tracker: &self.trackers[r.tracker as usize], rule: &r.rule, via }
     }
@@ -273,6 +297,17 @@ pub fn host_suffixes(host: &str) -> impl Iterator<Item = &str> {
         next = cur.find('.').map(|i| &cur[i + 1..]).filter(|s| !s.is_empty());
         Some(cur)
     })
+}
+
+/// One DNS label: lowercase letters, digits and inner hyphens.
+fn check_label(label: &str) -> Result<&str, String> {
+    let l = label.trim();
+    let ok = !l.is_empty()
+        && l.len() <= 63
+        && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !l.starts_with('-')
+        && !l.ends_with('-');
+    if ok { Ok(l) } else { Err(format!("subdomain {l:?} must be one lowercase DNS label, like \"smetrics\"")) }
 }
 
 fn check_host(host: &str) -> Result<&str, String> {
@@ -332,6 +367,26 @@ paths = ["/__utm.gif"]
         let m = db.match_url("anything.net", "/x/__utm.gif?utmac=1").unwrap();
         assert_eq!(m.via, MatchVia::Path);
         assert_eq!(m.rule.line(), 8);
+    }
+
+    #[test]
+    fn subdomain_labels_match_only_below_a_registrable_domain() {
+        let sub =
+            db("[[tracker]]\nname = \"A\"\nowner = \"B\"\ncategory = \"analytics\"\nsubdomains = [\"smetrics\"]\n")
+                .unwrap();
+        let m = sub.match_subdomain("smetrics.news.example", "news.example").unwrap();
+        assert_eq!((m.via, m.rule.location()), (MatchVia::Subdomain, "t.toml:5".to_string()));
+        assert_eq!(m.rule.text(), "smetrics.*");
+        assert!(sub.match_subdomain("smetrics.a.news.example", "news.example").is_some());
+        assert!(sub.match_subdomain("smetrics.com", "smetrics.com").is_none(), "a site's own name");
+        assert!(sub.match_subdomain("www.smetrics.news.example", "news.example").is_none(), "not the first label");
+        assert!(sub.match_subdomain("smetricsx.news.example", "news.example").is_none());
+        for bad in ["\"s.metrics\"", "\"SMetrics\"", "\"\"", "\"-x\""] {
+            let text =
+                format!("[[tracker]]\nname = \"A\"\nowner = \"B\"\ncategory = \"analytics\"\nsubdomains = [{bad}]\n");
+            let e = db(&text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.starts_with("t.toml:5: subdomain"), "{bad}: {e}");
+        }
     }
 
     #[test]

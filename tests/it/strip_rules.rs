@@ -122,6 +122,13 @@ const CASES: &[Case] = &[
         reasons: &[Reason::Path],
     },
     Case {
+        name: "a site's own collection subdomain (smetrics.<site>); look-alikes stay",
+        html: r#"<script src="https://smetrics.news.example/b/id?d=1"></script><link rel="preconnect" href="//sstats.news.example"><img src="https://www.smetrics.news.example/logo.png"><script src="https://metrics.com/lib.js"></script><script src="/metrics.js"></script>"#,
+        gone: &["smetrics.news.example/b/id", "sstats"],
+        kept: &["www.smetrics.news.example/logo.png", "https://metrics.com/lib.js", "/metrics.js"],
+        reasons: &[Reason::Subdomain, Reason::Subdomain],
+    },
+    Case {
         name: "input type=image pixel, embed and object trackers",
         html: r#"<input type="image" src="https://px.unknown-vendor.example/b?x" width="1" height="1"><embed src="https://pixel.quantserve.com/x.swf"><object data="https://b.scorecardresearch.com/o"></object><input type="text" src="https://px.unknown-vendor.example/c">"#,
         gone: &["b?x", "quantserve", "scorecardresearch"],
