@@ -110,8 +110,7 @@ impl State {
         let bytes = &self.out[content.clone()];
         memchr::memchr(b'<', bytes)?;
         // Foreign content (svg, math) would change how the next block parses: use it once.
-        let foreign =
-            [&b"<svg"[..], b"<math"].iter().any(|t| memchr::memmem::find(&bytes.to_ascii_lowercase(), t).is_some());
+        let foreign = has_tag(bytes, "svg") || has_tag(bytes, "math");
         if foreign {
             self.noscripts = None;
         }
@@ -166,24 +165,68 @@ fn begin_hold(st: &mut State, el: &mut Element<'_, '_>, shared: &Shared, kind: H
 }
 
 /// Script types a browser runs (JSON, templates and the like are data, never snippets).
+/// Compared in place: most pages give many scripts a type, and this runs for each.
 fn is_javascript(ty: Option<&str>) -> bool {
     let Some(ty) = ty else { return true };
-    let t = ty.trim().to_ascii_lowercase();
+    let t = ty.trim().as_bytes();
+    let is = |name: &str| t.eq_ignore_ascii_case(name.as_bytes());
+    let starts = |p: &str| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let ends = |p: &str| t.len() >= p.len() && t[t.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes());
     t.is_empty()
-        || t == "module"
-        || t.ends_with("javascript")
-        || t.ends_with("ecmascript")
-        || t.starts_with("text/javascript")
-        || t.starts_with("application/javascript")
-        || t == "text/jscript"
+        || is("module")
+        || ends("javascript")
+        || ends("ecmascript")
+        || starts("text/javascript")
+        || starts("application/javascript")
+        || is("text/jscript")
+}
+
+/// Does `html` hold a start tag named `name` (lowercase), in any case? Without a lowercased copy.
+fn has_tag(html: &[u8], name: &str) -> bool {
+    memchr::memchr_iter(b'<', html).any(|at| {
+        let rest = &html[at + 1..];
+        rest.len() >= name.len()
+            && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && !rest.get(name.len()).is_some_and(u8::is_ascii_alphanumeric)
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{has_tag, is_javascript};
     use crate::policy::PageContext;
     use crate::rules::Rules;
     use crate::strip::{StripOptions, Stripper};
     use std::sync::Arc;
+
+    #[test]
+    fn script_types_that_run() {
+        for ty in [
+            None,
+            Some(""),
+            Some(" text/JavaScript "),
+            Some("module"),
+            Some("application/x-javascript"),
+            Some("text/javascript; charset=utf-8"),
+            Some("TEXT/ECMASCRIPT"),
+            Some("text/jscript"),
+        ] {
+            assert!(is_javascript(ty), "{ty:?}");
+        }
+        for ty in ["application/ld+json", "text/template", "text/x-handlebars", "modules", "text/plain"] {
+            assert!(!is_javascript(Some(ty)), "{ty}");
+        }
+    }
+
+    #[test]
+    fn foreign_tags_in_any_case() {
+        assert!(has_tag(b"<p>x</p><SVG viewBox='0 0 1 1'>", "svg"));
+        assert!(has_tag(b"<math>", "math"));
+        assert!(has_tag(b"text <svg/>", "svg"));
+        assert!(has_tag(b"<p>cut off <svg", "svg"));
+        assert!(!has_tag(b"<svgx> <p>svg</p> <sv", "svg"));
+        assert!(!has_tag(b"<img src=a.svg>", "svg"));
+    }
 
     /// A `<noscript>` longer than the line index's window: its events get the same line at any
     /// chunking (found by the `strip` fuzz target; input in fuzz/regressions/strip/).

@@ -151,9 +151,8 @@ impl Stripper {
                     }
                     Target::InputImage => s.on_input(el),
                     Target::Script => s.on_script(el, &st),
-                    Target::Frame => {
-                        let tag = el.tag_name();
-                        s.check_element(el, &tag, "src", crate::policy::RequestKind::Subdocument, false);
+                    Target::Frame(tag) => {
+                        s.check_element(el, tag, "src", crate::policy::RequestKind::Subdocument, false);
                     }
                     Target::Embed => {
                         s.check_element(el, "embed", "src", crate::policy::RequestKind::Object, false);
@@ -163,14 +162,8 @@ impl Stripper {
                     }
                     Target::Link => s.on_link(el),
                     Target::Noscript => s.on_noscript(el, &st),
-                    Target::Ping => {
-                        let tag = el.tag_name();
-                        s.on_ping(el, &tag);
-                    }
-                    Target::LinkParams => {
-                        let tag = el.tag_name();
-                        s.on_params(el, &tag, "href");
-                    }
+                    Target::Ping(tag) => s.on_ping(el, tag),
+                    Target::LinkParams(tag) => s.on_params(el, tag, "href"),
                     Target::FormParams => s.on_params(el, "form", "action"),
                 }
                 Ok(())

@@ -10,16 +10,16 @@ pub const SELECTORS: &[(&str, Target)] = &[
     ("img[src]", Target::Image),
     ("input[src]", Target::InputImage),
     ("script", Target::Script),
-    ("iframe[src]", Target::Frame),
-    ("frame[src]", Target::Frame),
+    ("iframe[src]", Target::Frame("iframe")),
+    ("frame[src]", Target::Frame("frame")),
     ("embed[src]", Target::Embed),
     ("object[data]", Target::Object),
     ("link[href][rel]", Target::Link),
     ("noscript", Target::Noscript),
-    ("a[ping]", Target::Ping),
-    ("area[ping]", Target::Ping),
-    ("a[href*=\"?\"]", Target::LinkParams),
-    ("area[href*=\"?\"]", Target::LinkParams),
+    ("a[ping]", Target::Ping("a")),
+    ("area[ping]", Target::Ping("area")),
+    ("a[href*=\"?\"]", Target::LinkParams("a")),
+    ("area[href*=\"?\"]", Target::LinkParams("area")),
     ("form[action*=\"?\"]", Target::FormParams),
 ];
 
@@ -34,19 +34,21 @@ pub(crate) fn compiled() -> &'static [(Selector, Target)] {
     })
 }
 
+/// What a selector feeds; tag names ride along where one handler serves several elements
+/// (lol_html's `tag_name()` allocates a String each time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Base,
     Image,
     InputImage,
     Script,
-    Frame,
+    Frame(&'static str),
     Embed,
     Object,
     Link,
     Noscript,
-    Ping,
-    LinkParams,
+    Ping(&'static str),
+    LinkParams(&'static str),
     FormParams,
 }
 
