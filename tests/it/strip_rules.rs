@@ -129,6 +129,20 @@ const CASES: &[Case] = &[
         reasons: &[Reason::Subdomain, Reason::Subdomain],
     },
     Case {
+        name: "national audience panels and RUM beacons, and a first-party tag manager",
+        html: r#"<script src="https://script.ioam.de/iam.js"></script><script defer src="https://static.cloudflareinsights.com/beacon.min.js" data-cf-beacon='{"token":"t"}'></script><script src="/cdn-cgi/zaraz/s.js?z=1"></script><script src="/cdn-cgi/challenge-platform/x.js"></script>"#,
+        gone: &["ioam.de", "cloudflareinsights", "zaraz"],
+        kept: &["/cdn-cgi/challenge-platform/x.js"],
+        reasons: &[Reason::Host, Reason::Host, Reason::Path],
+    },
+    Case {
+        name: "Snowplow and INFOnline page calls replaced by stubs; code that merely logs stays",
+        html: r#"<script>;(function(p,l,o,w,i,n,g){if(!p[i]){p.GlobalSnowplowNamespace=p.GlobalSnowplowNamespace||[];p.GlobalSnowplowNamespace.push(i);p[i]=function(){(p[i].q=p[i].q||[]).push(arguments)};p[i].q=p[i].q||[];n=l.createElement(o);g=l.getElementsByTagName(o)[0];n.async=1;n.src=w;g.parentNode.insertBefore(n,g)}}(window,document,"script","https://cdn.news.example/sp.js","snowplow"));window.snowplow('newTracker','sp1','c.news.example');</script><script>var iam_data={"st":"news","cp":"home"};iom.c(iam_data,1);</script><script>console.log("iam_data ready")</script>"#,
+        gone: &["sp.js", "newTracker", "\"cp\":\"home\""],
+        kept: &["w[n[i]]=function(){}", "window.iom=window.iom||", r#"console.log("iam_data ready")"#],
+        reasons: &[Reason::Snippet, Reason::Snippet],
+    },
+    Case {
         name: "input type=image pixel, embed and object trackers",
         html: r#"<input type="image" src="https://px.unknown-vendor.example/b?x" width="1" height="1"><embed src="https://pixel.quantserve.com/x.swf"><object data="https://b.scorecardresearch.com/o"></object><input type="text" src="https://px.unknown-vendor.example/c">"#,
         gone: &["b?x", "quantserve", "scorecardresearch"],
