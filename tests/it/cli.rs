@@ -186,10 +186,17 @@ fn rules_check_reports_file_and_line() {
         .expect("write");
     let list = dir.path().join("list.txt");
     std::fs::write(&list, "! Title: t\n||ok.example^\n||bad.example^$unknown-option\n").expect("write");
-    let o = run(&["rules", "check", bad.to_str().unwrap(), list.to_str().unwrap()]);
+    let trackers = dir.path().join("trackers.toml");
+    std::fs::write(
+        &trackers,
+        "[[tracker]]\nname = \"x\"\nowner = \"y\"\ncategory = \"analytics\"\nsubdomains = [\n  \"smetrics\",\n  \"s.metrics\",\n]\n",
+    )
+    .expect("write");
+    let o = run(&["rules", "check", bad.to_str().unwrap(), list.to_str().unwrap(), trackers.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("snippets.toml:1: error: signature \"ab\" is too short"), "{err}");
+    assert!(err.contains("trackers.toml:7: error: subdomain \"s.metrics\" must be one lowercase DNS label"), "{err}");
     assert!(err.contains("list.txt:3: warning: filter skipped"), "{err}");
     assert!(stdout(&o).contains("list.txt: ok (1 network filters"), "{}", stdout(&o));
 }
