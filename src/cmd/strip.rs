@@ -12,6 +12,14 @@ use trackstrip::strip::{StripOptions, Stripper};
 const CHUNK: usize = 64 * 1024;
 
 pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
+    if let (Some(events), Some(input)) = (&args.events, &args.input)
+        && same_file(events, input)
+    {
+        return Err(CmdError::Usage(format!(
+            "--events {} names the page being stripped; it would be overwritten. Name another file",
+            events.display()
+        )));
+    }
     let rules = Arc::new(load_rules(&args.rules)?);
     let page = match &args.url {
         Some(u) => PageContext::new(u).map_err(CmdError::Usage)?,
@@ -73,4 +81,9 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
         "stripped"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Do both paths name one existing file (through links and `..` alike)?
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }

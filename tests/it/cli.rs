@@ -175,6 +175,19 @@ fn audit_url_with_nothing_listening() {
 }
 
 #[test]
+fn strip_refuses_to_write_events_over_its_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("page.html");
+    let html = "<p>news</p><img src=\"https://b.scorecardresearch.com/p\">";
+    std::fs::write(&page, html).expect("write");
+    let same = dir.path().join(".").join("page.html");
+    let o = run(&["strip", "--events", same.to_str().unwrap(), page.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("names the page being stripped"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&page).expect("read"), html, "the page is untouched");
+}
+
+#[test]
 fn rules_check_reports_file_and_line() {
     let o = run(&["rules", "check"]);
     assert!(o.status.success(), "{}", stderr(&o));
