@@ -25,6 +25,15 @@ pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
     let target = target.as_str();
     let is_url =
         ["http://", "https://"].iter().any(|p| target.len() > p.len() && target[..p.len()].eq_ignore_ascii_case(p));
+    if let Some(out) = &args.output
+        && !is_url
+        && super::same_file(out, std::path::Path::new(target))
+    {
+        return Err(CmdError::Usage(format!(
+            "--output {} names the page being audited; it would be overwritten. Name another file",
+            out.display()
+        )));
+    }
     let (page_url, output) = if is_url {
         let opts = FetchOptions {
             timeout: Duration::from_secs(args.timeout.max(1)),

@@ -76,3 +76,9 @@ pub fn read_up_to(input: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Res
     }
     Ok(n)
 }
+
+/// Do both paths name one existing file (through links and `..` alike)? Guards outputs that
+/// would overwrite the input they are made from.
+pub(crate) fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}

@@ -13,7 +13,7 @@ const CHUNK: usize = 64 * 1024;
 
 pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
     if let (Some(events), Some(input)) = (&args.events, &args.input)
-        && same_file(events, input)
+        && super::same_file(events, input)
     {
         return Err(CmdError::Usage(format!(
             "--events {} names the page being stripped; it would be overwritten. Name another file",
@@ -81,9 +81,4 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
         "stripped"
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Do both paths name one existing file (through links and `..` alike)?
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }

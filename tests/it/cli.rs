@@ -175,7 +175,7 @@ fn audit_url_with_nothing_listening() {
 }
 
 #[test]
-fn strip_refuses_to_write_events_over_its_input() {
+fn strip_and_audit_refuse_to_write_over_their_input() {
     let dir = tempfile::tempdir().expect("tempdir");
     let page = dir.path().join("page.html");
     let html = "<p>news</p><img src=\"https://b.scorecardresearch.com/p\">";
@@ -184,6 +184,9 @@ fn strip_refuses_to_write_events_over_its_input() {
     let o = run(&["strip", "--events", same.to_str().unwrap(), page.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("names the page being stripped"), "{}", stderr(&o));
+    let o = run(&["audit", "-o", same.to_str().unwrap(), page.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("names the page being audited"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&page).expect("read"), html, "the page is untouched");
 }
 
