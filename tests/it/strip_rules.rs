@@ -136,6 +136,13 @@ const CASES: &[Case] = &[
         reasons: &[Reason::Host, Reason::Host, Reason::Path],
     },
     Case {
+        name: "newsroom analytics, engagement SDKs, a vendor's own metrics host; the vendor's player stays",
+        html: r#"<script src="https://tentacles.smartocto.com/t.js"></script><script src="https://static.wzrkt.com/js/a.js"></script><img src="https://metrics.brightcove.com/tracker?event=view"><script src="https://players.brightcove.net/1/default_default/index.min.js"></script><img src="https://redirect.viglink.com/api/ping?key=1" alt="">"#,
+        gone: &["smartocto", "wzrkt", "metrics.brightcove.com", "viglink"],
+        kept: &["players.brightcove.net/1/default_default/index.min.js"],
+        reasons: &[Reason::Host, Reason::Host, Reason::Subdomain, Reason::Url],
+    },
+    Case {
         name: "Snowplow and INFOnline page calls replaced by stubs; code that merely logs stays",
         html: r#"<script>;(function(p,l,o,w,i,n,g){if(!p[i]){p.GlobalSnowplowNamespace=p.GlobalSnowplowNamespace||[];p.GlobalSnowplowNamespace.push(i);p[i]=function(){(p[i].q=p[i].q||[]).push(arguments)};p[i].q=p[i].q||[];n=l.createElement(o);g=l.getElementsByTagName(o)[0];n.async=1;n.src=w;g.parentNode.insertBefore(n,g)}}(window,document,"script","https://cdn.news.example/sp.js","snowplow"));window.snowplow('newTracker','sp1','c.news.example');</script><script>var iam_data={"st":"news","cp":"home"};iom.c(iam_data,1);</script><script>console.log("iam_data ready")</script>"#,
         gone: &["sp.js", "newTracker", "\"cp\":\"home\""],
