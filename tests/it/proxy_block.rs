@@ -22,6 +22,7 @@ async fn tracker_requests_never_leave_the_machine() {
         "connect.facebook.net",
         "www.facebook.com",
         "pixel.quantserve.com",
+        "smetrics.news.example",
     ];
     let p: Vec<(&str, IpAddr)> = hosts.iter().map(|h| (*h, LOCAL)).collect();
     let proxy = Proxy::start(|c| c.upstream.pins = pins(&p)).await;
@@ -54,6 +55,13 @@ async fn tracker_requests_never_leave_the_machine() {
         ("http://www.facebook.com:{port}/tr?id=1&ev=PageView", &[("sec-fetch-dest", "image")], 200, Some("image/gif")),
         ("http://pixel.quantserve.com:{port}/x.css", &[("sec-fetch-dest", "style")], 200, Some("text/css")),
         ("http://b.scorecardresearch.com:{port}/beacon", &[("sec-fetch-dest", "iframe")], 204, None),
+        // A site's own collection host (the subdomains rule), asked for by the site's page.
+        (
+            "http://smetrics.news.example:{port}/id?d_visid_ver=5.2.0",
+            &[("sec-fetch-dest", "image"), ("referer", "http://www.news.example/story")],
+            200,
+            Some("image/gif"),
+        ),
     ];
     for (url, headers, status, ctype) in cases {
         let url = url.replace("{port}", &port.to_string());
