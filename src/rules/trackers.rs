@@ -96,11 +96,18 @@ pub struct TrackerDb {
     /// First DNS labels that name a collection host on any site (`smetrics` in
     /// `smetrics.news.example`): sites CNAME these to an analytics vendor and serve it as their own.
     subdomains: HashMap<Box<str>, HostRule>,
-    path_prefilter: Option<AhoCorasick>,
-    /// A SIMD (Teddy) search for the same literals, to rule most paths out first: the literals
-    /// mostly start with `/`, so the automaton alone can't skip and steps through every byte.
-    path_quick: Option<aho_corasick::packed::Searcher>,
+    /// Built by `finish` once all files are in.
+    path_index: Option<PathIndex>,
     pub(crate) version: Option<String>,
+}
+
+/// The longest literal of every path pattern, searched two ways.
+struct PathIndex {
+    /// SIMD (Teddy), to rule most paths out at once: the literals mostly start with `/`, so the
+    /// automaton alone can't skip and steps through every byte. None where SIMD is missing.
+    quick: Option<aho_corasick::packed::Searcher>,
+    /// Every literal, overlaps included, for the few paths that hold one.
+    all: AhoCorasick,
 }
 
 #[derive(Deserialize)]
@@ -204,16 +211,16 @@ impl TrackerDb {
                 self.subdomains.insert(l.into(), HostRule { tracker: idx, rule });
             }
         }
-        self.path_prefilter = None;
-        self.path_quick = None;
+        self.path_index = None;
         Ok(())
     }
 
     /// Builds the path prefilter once all files are in.
     pub fn finish(&mut self) {
         let needles: Vec<&[u8]> = self.paths.iter().map(|p| p.glob.longest_literal()).collect();
-        self.path_quick = aho_corasick::packed::Config::new().builder().extend(&needles).build();
-        self.path_prefilter = AhoCorasick::builder().match_kind(aho_corasick::MatchKind::Standard).build(needles).ok();
+        let quick = aho_corasick::packed::Config::new().builder().extend(&needles).build();
+        let all = AhoCorasick::builder().match_kind(aho_corasick::MatchKind::Standard).build(needles).ok();
+        self.path_index = all.map(|all| PathIndex { quick, all });
     }
 
     pub fn len(&self) -> usize {
@@ -228,11 +235,11 @@ impl TrackerDb {
     /// Path patterns only (for hosts no host-keyed rule can apply to).
     pub fn match_path(&self, path_and_query: &str) -> Option<TrackerMatch<'_>> {
         let path = path_and_query.as_bytes();
-        let ac = self.path_prefilter.as_ref()?;
-        if self.path_quick.as_ref().is_some_and(|q| q.find(path).is_none()) {
+        let index = self.path_index.as_ref()?;
+        if index.quick.as_ref().is_some_and(|q| q.find(path).is_none()) {
             return None; // no literal of any pattern occurs: the common case
         }
-        for m in ac.find_overlapping_iter(path) {
+        for m in index.all.find_overlapping_iter(path) {
             let r = &self.paths[m.pattern().as_usize()];
             if r.glob.is_match(path) {
                 return Some(self.hit(r, MatchVia::Path));
@@ -395,7 +402,7 @@ paths = ["/__utm.gif"]
     fn path_prefilter_answers_like_every_pattern_tried() {
         let db = db("[[tracker]]\nname = \"A\"\nowner = \"B\"\ncategory = \"analytics\"\npaths = [\"/__utm.gif\", \"/b/ss/*/1/\", \"/pixel.gif?\", \"/tr/?id=\"]\n")
             .unwrap();
-        assert!(db.path_quick.is_some(), "Teddy is built on this machine");
+        assert!(db.path_index.as_ref().is_some_and(|i| i.quick.is_some()), "Teddy is built on this machine");
         let paths = [
             "/",
             "/a",

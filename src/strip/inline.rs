@@ -110,7 +110,7 @@ impl State {
         let bytes = &self.out[content.clone()];
         memchr::memchr(b'<', bytes)?;
         // Foreign content (svg, math) would change how the next block parses: use it once.
-        let foreign = has_tag(bytes, "svg") || has_tag(bytes, "math");
+        let foreign = has_tag(bytes, &["svg", "math"]);
         if foreign {
             self.noscripts = None;
         }
@@ -181,13 +181,16 @@ fn is_javascript(ty: Option<&str>) -> bool {
         || is("text/jscript")
 }
 
-/// Does `html` hold a start tag named `name` (lowercase), in any case? Without a lowercased copy.
-fn has_tag(html: &[u8], name: &str) -> bool {
+/// Does `html` hold a start tag with one of these (lowercase) names, in any case? One pass,
+/// without a lowercased copy.
+fn has_tag(html: &[u8], names: &[&str]) -> bool {
     memchr::memchr_iter(b'<', html).any(|at| {
         let rest = &html[at + 1..];
-        rest.len() >= name.len()
-            && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-            && !rest.get(name.len()).is_some_and(u8::is_ascii_alphanumeric)
+        names.iter().any(|name| {
+            rest.len() >= name.len()
+                && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                && !rest.get(name.len()).is_some_and(u8::is_ascii_alphanumeric)
+        })
     })
 }
 
@@ -220,12 +223,12 @@ mod tests {
 
     #[test]
     fn foreign_tags_in_any_case() {
-        assert!(has_tag(b"<p>x</p><SVG viewBox='0 0 1 1'>", "svg"));
-        assert!(has_tag(b"<math>", "math"));
-        assert!(has_tag(b"text <svg/>", "svg"));
-        assert!(has_tag(b"<p>cut off <svg", "svg"));
-        assert!(!has_tag(b"<svgx> <p>svg</p> <sv", "svg"));
-        assert!(!has_tag(b"<img src=a.svg>", "svg"));
+        assert!(has_tag(b"<p>x</p><SVG viewBox='0 0 1 1'>", &["svg"]));
+        assert!(has_tag(b"<math>", &["svg", "math"]));
+        assert!(has_tag(b"text <svg/>", &["svg"]));
+        assert!(has_tag(b"<p>cut off <svg", &["svg"]));
+        assert!(!has_tag(b"<svgx> <p>svg</p> <sv", &["svg", "math"]));
+        assert!(!has_tag(b"<img src=a.svg>", &["svg", "math"]));
     }
 
     /// A `<noscript>` longer than the line index's window: its events get the same line at any
