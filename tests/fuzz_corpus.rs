@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trackstrip::policy::PageContext;
+use trackstrip::policy::RequestKind;
 use trackstrip::rules::{ListSet, RuleFile, RuleKind, Rules};
 use trackstrip::strip::{StripOptions, Stripper, strip_bytes};
 
@@ -62,7 +63,7 @@ fn rule_files_and_lists_from_kept_fuzz_inputs_parse_or_fail_cleanly() {
             parsed += usize::from(Rules::from_files(&[file], None).is_ok());
         }
         let list = ListSet::from_texts(vec![("fuzz.txt".to_string(), text)]);
-        let _ = list.check("https://ads.example/p.gif", "https://www.news.example/", "image");
+        let _ = list.check_urls("https://ads.example/p.gif", "https://www.news.example/", RequestKind::Image);
     }
     assert!(parsed > 0, "some inputs are valid rule files");
 }

@@ -88,10 +88,10 @@ fuzz_target!(|data: &[u8]| {
     let list = ListSet::from_texts(vec![("fuzz-privacy.txt".into(), text.into())]);
     for w in words(text, 8) {
         let host = w.trim_matches(['/', '*', '.']);
-        let _ = list.check(&format!("https://{host}/x.js"), PAGE_URL, "script");
-        let _ = list.check(&format!("https://cdn.example/{w}"), PAGE_URL, "image");
+        let _ = list.check_urls(&format!("https://{host}/x.js"), PAGE_URL, RequestKind::Script);
+        let _ = list.check_urls(&format!("https://cdn.example/{w}"), PAGE_URL, RequestKind::Image);
     }
-    let _ = list.check("https://pixel.fuzz.example/p.gif?u=1", PAGE_URL, "image");
+    let _ = list.check_urls("https://pixel.fuzz.example/p.gif?u=1", PAGE_URL, RequestKind::Image);
     if text.lines().any(trackstrip::rules::is_network_filter)
         && let Ok(rules) = Rules::from_files(&[], Some(list))
     {

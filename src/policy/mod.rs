@@ -9,7 +9,7 @@ mod resource;
 pub use page::{PageContext, site_of};
 pub use resource::{RequestKind, ResourceUrl, decode_amp};
 
-use crate::rules::{Category, MatchVia, RuleRef, Rules};
+use crate::rules::{Category, ListQuery, MatchVia, RuleRef, Rules};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -115,7 +115,8 @@ fn decide(
     }
     if let Some(lists) = &rules.lists {
         let url = res.to_url_string();
-        if let Some(hit) = lists.check(&decode_amp(&url), page.url_str(), kind.adblock_name()) {
+        let q = ListQuery { url: &decode_amp(&url), host: &res.host, page_host: page.host(), third_party, kind };
+        if let Some(hit) = lists.check(&q) {
             if hit.exception {
                 return Decision::Allowed(hit.rule);
             }

@@ -7,7 +7,7 @@ pub mod check;
 mod error;
 mod glob;
 mod host_list;
-mod lists;
+pub mod lists;
 mod live;
 mod params;
 mod pixels;
@@ -20,7 +20,7 @@ mod trackers;
 pub use allow::AllowRules;
 pub use error::RuleError;
 pub use host_list::HostList;
-pub use lists::{ListHit, ListSet, is_network_filter};
+pub use lists::{ListHit, ListInfo, ListOrigin, ListQuery, ListSet, ListText, is_network_filter};
 pub use live::LiveRules;
 pub use params::{CleanedUrl, ParamRules};
 pub use pixels::PixelRules;
@@ -33,16 +33,34 @@ pub use trackers::{Category, MatchVia, Tracker, TrackerDb, TrackerMatch, host_su
 use std::path::PathBuf;
 
 /// Where to take rules from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RuleOptions {
     /// `--rules DIR`: same-named files replace the bundled ones, `NAME-kind.toml` files add.
     pub rules_dir: Option<PathBuf>,
+    /// The built-in list (EasyPrivacy). On unless `--no-builtin-lists`.
+    pub builtin_list: bool,
+    /// A downloaded copy of the built-in list, used instead of the snapshot when newer.
+    pub builtin_copy: Option<PathBuf>,
     /// `--list FILE`: ABP filter lists.
     pub lists: Vec<PathBuf>,
     /// Subscribed lists (`data_dir/lists/*.txt`): used when they have been downloaded.
     pub subscribed: Vec<PathBuf>,
     /// Rule files made elsewhere (the config file's `allow.hosts`), added last.
     pub extra: Vec<RuleFile>,
+}
+
+impl Default for RuleOptions {
+    /// The bundled rules and the built-in list: what trackstrip uses when told nothing.
+    fn default() -> Self {
+        RuleOptions {
+            rules_dir: None,
+            builtin_list: true,
+            builtin_copy: None,
+            lists: Vec::new(),
+            subscribed: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
 }
 
 /// Everything trackstrip matches against, compiled. Immutable; share it behind an `Arc`.
@@ -64,9 +82,14 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// The bundled rules alone.
+    /// The bundled rule files alone, without the built-in list.
     pub fn bundled() -> Result<Rules, RuleError> {
         Rules::from_files(&source::bundled(), None)
+    }
+
+    /// What trackstrip uses when told nothing: the bundled rules and the built-in list.
+    pub fn defaults() -> Result<Rules, RuleError> {
+        Rules::load(&RuleOptions::default())
     }
 
     pub fn load(opts: &RuleOptions) -> Result<Rules, RuleError> {
@@ -75,12 +98,16 @@ impl Rules {
             files = source::overlay_dir(dir, files)?;
         }
         files.extend(opts.extra.iter().cloned());
-        let present = opts.subscribed.iter().any(|p| p.exists());
-        let lists = if opts.lists.is_empty() && !present {
-            None
-        } else {
-            Some(ListSet::load_present(&opts.lists, &opts.subscribed)?)
-        };
+        let mut texts = Vec::new();
+        for p in opts.lists.iter().chain(opts.subscribed.iter().filter(|p| p.exists())) {
+            texts.push(ListText::read(p)?);
+        }
+        // A list named explicitly wins over the built-in copy of itself (`--list easyprivacy.txt`).
+        let builtin_title = lists::builtin::snapshot_header().title;
+        if opts.builtin_list && !texts.iter().any(|t| lists::ListHeader::read(&t.text).title == builtin_title) {
+            texts.insert(0, lists::builtin::current(opts.builtin_copy.as_deref()));
+        }
+        let lists = if texts.is_empty() { None } else { Some(ListSet::new(texts)) };
         Rules::from_files(&files, lists)
     }
 
