@@ -39,6 +39,10 @@ pub struct Summary {
     /// Links and forms carrying tracking parameters.
     pub tracking_params: usize,
     pub by_category: BTreeMap<&'static str, usize>,
+    /// Of `trackers`: found by a filter list, inline loaders, scripts held by a consent platform.
+    pub list_hits: usize,
+    pub loaders: usize,
+    pub consent_gated: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,7 +68,8 @@ impl AuditReport {
         let mut s = Summary::default();
         let mut owners: BTreeMap<String, OwnerSummary> = BTreeMap::new();
         for e in &events {
-            if e.party == super::Party::Third && !matches!(e.reason, Reason::Param | Reason::Ping | Reason::Snippet) {
+            let inline = matches!(e.reason, Reason::Param | Reason::Ping | Reason::Snippet | Reason::Loader);
+            if e.party == super::Party::Third && !inline {
                 s.third_party_resources += 1;
             }
             match e.reason {
@@ -79,6 +84,9 @@ impl AuditReport {
                 continue;
             }
             s.trackers += 1;
+            s.list_hits += usize::from(e.reason == Reason::List);
+            s.loaders += usize::from(e.reason == Reason::Loader);
+            s.consent_gated += usize::from(e.detail.as_deref().is_some_and(|d| d.starts_with("consent-gated")));
             let category = e.category.map_or("unknown", Category::as_str);
             *s.by_category.entry(category).or_default() += 1;
             let owner = e.owner.clone().unwrap_or_else(|| "unknown".into());
@@ -96,7 +104,7 @@ impl AuditReport {
         }
         let mut owners: Vec<_> = owners.into_values().collect();
         owners.sort_by(|a, b| b.trackers.cmp(&a.trackers).then_with(|| a.owner.cmp(&b.owner)));
-        s.owners = owners.len();
+        s.owners = owners.iter().filter(|o| o.owner != crate::policy::UNKNOWN_OWNER).count();
         AuditReport { schema: SCHEMA, page, page_url, rules_version, rule_sources, summary: s, owners, events }
     }
 
@@ -108,14 +116,30 @@ impl AuditReport {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 
+    /// ` (3 by filter lists, 1 inline loader, 1 consent-gated)`, or nothing.
+    fn how_found(&self) -> String {
+        let s = &self.summary;
+        let parts: Vec<String> = [
+            (s.list_hits, "by filter lists", "by filter lists"),
+            (s.loaders, "inline loader", "inline loaders"),
+            (s.consent_gated, "consent-gated", "consent-gated"),
+        ]
+        .iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+        if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+    }
+
     fn headline(&self) -> String {
         let s = &self.summary;
         format!(
-            "{} tracker{} from {} compan{}; {} third-party resource{} ({} kept); {} ping attribute{}; {} link{} with tracking parameters",
+            "{} tracker{} from {} known compan{}{}; {} third-party resource{} ({} kept); {} ping attribute{}; {} link{} with tracking parameters",
             s.trackers,
             plural(s.trackers),
             s.owners,
             if s.owners == 1 { "y" } else { "ies" },
+            self.how_found(),
             s.third_party_resources,
             plural(s.third_party_resources),
             s.kept,

@@ -31,6 +31,8 @@ pub enum Reason {
     Pixel,
     /// An inline analytics snippet.
     Snippet,
+    /// An inline script that loads or beacons a URL the rules or a privacy list block.
+    Loader,
     /// A hyperlink-auditing `ping` attribute.
     Ping,
     /// Tracking query parameters.
@@ -137,14 +139,15 @@ fn verdict(m: &crate::rules::TrackerMatch<'_>, reason: Reason) -> Verdict {
     }
 }
 
-/// The service and owner behind a host, from the tracker database when it knows the host,
-/// else the host's registrable domain.
+/// Said of a tracker whose company the bundled rules don't know (a list hit, a pixel): a
+/// list names URLs, not companies, and a host's domain is no proof of who runs it.
+pub const UNKNOWN_OWNER: &str = "unknown";
+
+/// The service and owner behind a host, from the tracker database when it knows the host;
+/// else the service is the host's registrable domain and the owner is unknown.
 pub fn who_runs(rules: &Rules, host: &str, fallback: Category) -> (Arc<str>, Arc<str>, Category) {
     match rules.trackers.match_host(host) {
         Some(m) => (m.tracker.name.clone(), m.tracker.owner.clone(), m.tracker.category),
-        None => {
-            let site: Arc<str> = Arc::from(site_of(host));
-            (site.clone(), site, fallback)
-        }
+        None => (Arc::from(site_of(host)), Arc::from(UNKNOWN_OWNER), fallback),
     }
 }

@@ -3,12 +3,14 @@
 
 mod allow;
 mod calls;
+pub use calls::only_calls;
 pub mod check;
 mod error;
 mod glob;
 mod host_list;
 pub mod lists;
 mod live;
+mod loader;
 mod params;
 mod pixels;
 mod rule_ref;
@@ -22,6 +24,7 @@ pub use error::RuleError;
 pub use host_list::HostList;
 pub use lists::{ListHit, ListInfo, ListOrigin, ListQuery, ListSet, ListText, is_network_filter};
 pub use live::LiveRules;
+pub use loader::{ConsentMarkers, LoaderRule};
 pub use params::{CleanedUrl, ParamRules};
 pub use pixels::PixelRules;
 pub use rule_ref::RuleRef;

@@ -1,6 +1,7 @@
 //! snippets.toml: signatures of inline analytics snippets, and the no-op stubs that replace them.
 
 use super::error::{RuleError, line_of};
+use super::loader::{ConsentDef, ConsentMarkers, LoaderDef, LoaderRule};
 use super::rule_ref::RuleRef;
 use super::source::RuleFile;
 use super::trackers::{Category, Tracker};
@@ -48,6 +49,10 @@ pub struct SnippetSet {
     surrogates: Vec<Surrogate>,
     /// No script longer than this can be a snippet: don't even hold it.
     pub largest: usize,
+    /// The general loader rule (`[loader]`), when a file gives one.
+    pub loader: Option<LoaderRule>,
+    /// Consent platforms' markers (`[consent]`).
+    pub consent: ConsentMarkers,
 }
 
 /// The verdict on one inline script.
@@ -76,6 +81,8 @@ struct SnippetsFile {
     snippet: Vec<Spanned<SnippetDef>>,
     #[serde(default)]
     surrogate: Vec<SurrogateDef>,
+    loader: Option<Spanned<LoaderDef>>,
+    consent: Option<Spanned<ConsentDef>>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +126,14 @@ impl SnippetSet {
             toml::from_str(&file.text).map_err(|e| RuleError::toml(&file.name, &file.text, &e))?;
         let source: Arc<str> = Arc::from(file.name.as_str());
         let default_max = parsed.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+        if let Some(def) = parsed.loader {
+            let rule = LoaderRule::compile(def, &file.name, &file.text)?;
+            self.largest = self.largest.max(rule.max_bytes);
+            self.loader = Some(rule);
+        }
+        if let Some(def) = parsed.consent {
+            self.consent = ConsentMarkers::compile(def, &file.name, &file.text)?;
+        }
         for (name, code) in parsed.stubs {
             let line = line_of(&file.text, code.span().start);
             if code.get_ref().to_ascii_lowercase().contains("</script") || !code.get_ref().is_ascii() {

@@ -18,9 +18,23 @@ impl State {
         kind: RequestKind,
         pixel: bool,
     ) -> bool {
+        self.check_element_in(el, tag, attr, attr, kind, pixel)
+    }
+
+    /// `check_element` for a URL held in attribute `from`, reported as `attr` (a consent
+    /// platform keeps a script's URL in `data-src` and the like until the reader accepts).
+    pub(crate) fn check_element_in(
+        &mut self,
+        el: &mut Element<'_, '_>,
+        tag: &str,
+        from: &str,
+        attr: &'static str,
+        kind: RequestKind,
+        pixel: bool,
+    ) -> bool {
         // The value is borrowed from the page while it is judged; the element is changed after.
         let found = {
-            let Some(raw) = el.get_attribute_cow(attr) else {
+            let Some(raw) = el.get_attribute_cow(from) else {
                 return false;
             };
             let Some(res) = self.page.resolve(&raw) else {

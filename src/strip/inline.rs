@@ -13,6 +13,7 @@
 //! the next block gets a fresh stripper.
 
 use super::Stripper;
+use super::loader::{ConsentGate, consent_gate};
 use super::state::{Hold, HoldKind, Shared, State, lock};
 use crate::audit::{Action, AuditEvent, Party};
 use crate::policy::{Reason, RequestKind};
@@ -28,21 +29,43 @@ pub(crate) const SENTINEL_ATTR: &str = "data-trackstrip-end";
 
 impl State {
     pub(crate) fn on_script(&mut self, el: &mut Element<'_, '_>, shared: &Shared) {
+        // A script a consent platform holds back (`type="text/plain"` and its marker) is judged
+        // as the script it becomes on Accept; other non-JavaScript scripts are data.
+        // A `src` is judged whatever the type (sites defer scripts with types of their own).
+        let gate = match el.get_attribute_cow("type") {
+            Some(ty) if !is_javascript(Some(&ty)) => consent_gate(el, &ty, &self.rules.snippets.consent),
+            _ => None,
+        };
+        let data = gate.is_none() && !is_javascript(el.get_attribute_cow("type").as_deref());
+        if let Some(g) = &gate {
+            let rules = self.rules.clone();
+            let Some(attr) = rules.snippets.consent.src_attributes.iter().find(|a| el.has_attribute(a)) else {
+                return begin_hold(self, el, shared, HoldKind::Script, gate, self.rules.snippets.largest + 1024);
+            };
+            let before = self.events.len();
+            if self.check_element_in(el, "script", attr, "src", RequestKind::Script, false)
+                && let Some(ev) = self.events.get_mut(before)
+            {
+                let held_in = if attr == "src" { String::new() } else { format!("; URL held in {attr}") };
+                ev.detail = Some(format!("{}{held_in}", g.describe()));
+            }
+            return;
+        }
         if el.has_attribute("src") {
             self.check_element(el, "script", "src", RequestKind::Script, false);
             return;
         }
-        if self.rules.snippets.is_empty() || !is_javascript(el.get_attribute_cow("type").as_deref()) {
+        if data || (self.rules.snippets.is_empty() && self.rules.snippets.loader.is_none()) {
             return;
         }
         let cap = self.rules.snippets.largest + 1024;
-        begin_hold(self, el, shared, HoldKind::Script, cap);
+        begin_hold(self, el, shared, HoldKind::Script, None, cap);
     }
 
     pub(crate) fn on_noscript(&mut self, el: &mut Element<'_, '_>, shared: &Shared) {
         // Inside a noscript being stripped, a nested <noscript> is only text.
         if !self.nested {
-            begin_hold(self, el, shared, HoldKind::Noscript, NOSCRIPT_CAP);
+            begin_hold(self, el, shared, HoldKind::Noscript, None, NOSCRIPT_CAP);
         }
     }
 
@@ -80,7 +103,14 @@ impl State {
     /// when it needs none. Returns the bytes to replace and their replacement.
     fn judge_script(&mut self, h: &Hold, content: Range<usize>) -> Option<Edit> {
         let rules = self.rules.clone();
-        let hit = rules.snippets.check(&self.out[content.clone()])?;
+        let Some(hit) = rules.snippets.check(&self.out[content.clone()]) else {
+            // No signature: is it a loader of tracker URLs, or calls into one's stubbed globals?
+            let script = self.out[content.clone()].to_vec();
+            if let Some(stub) = self.judge_loader(&script, h.line, h.gate.as_ref()) {
+                return Some((content, stub.into_bytes()));
+            }
+            return self.judge_calls(&script, h.line).then(|| (h.start..content.end, Vec::new()));
+        };
         let action = if hit.stub.is_empty() { Action::Remove } else { Action::Replace };
         // One event per company: GA's bootstrap and its commands in one script are one tracker.
         let mut owners_seen: Vec<&str> = Vec::new();
@@ -94,7 +124,10 @@ impl State {
             ev.tracker = Some(s.tracker.name.to_string());
             ev.owner = Some(s.tracker.owner.to_string());
             ev.category = Some(s.tracker.category);
-            ev.detail = Some(format!("{} bytes of inline script", content.len()));
+            ev.detail = Some(match &h.gate {
+                Some(g) => format!("{}; {} bytes of inline script", g.describe(), content.len()),
+                None => format!("{} bytes of inline script", content.len()),
+            });
             ev.line = h.line;
             self.record(ev, 0);
         }
@@ -146,7 +179,14 @@ impl State {
 /// Bytes of `State::out` to replace, and what to put there.
 type Edit = (Range<usize>, Vec<u8>);
 
-fn begin_hold(st: &mut State, el: &mut Element<'_, '_>, shared: &Shared, kind: HoldKind, cap: usize) {
+fn begin_hold(
+    st: &mut State,
+    el: &mut Element<'_, '_>,
+    shared: &Shared,
+    kind: HoldKind,
+    gate: Option<ConsentGate>,
+    cap: usize,
+) {
     let loc = el.source_location().bytes();
     let Some(handlers) = el.end_tag_handlers() else {
         return;
@@ -161,7 +201,7 @@ fn begin_hold(st: &mut State, el: &mut Element<'_, '_>, shared: &Shared, kind: H
     } else {
         (0, 0)
     };
-    st.hold = Some(Hold { kind, start: st.out.len(), start_len: loc.len(), line, content_line, cap });
+    st.hold = Some(Hold { kind, start: st.out.len(), start_len: loc.len(), line, content_line, cap, gate });
 }
 
 /// Script types a browser runs (JSON, templates and the like are data, never snippets).

@@ -10,7 +10,9 @@
 mod elements;
 mod inline;
 mod lines;
+mod loader;
 mod pixel;
+mod script_scan;
 pub mod selectors;
 mod state;
 

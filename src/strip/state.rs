@@ -47,6 +47,8 @@ pub(crate) struct Hold {
     pub content_line: usize,
     /// Most bytes to hold; past this the element passes through undecided.
     pub cap: usize,
+    /// A consent platform holds this script back until the reader accepts.
+    pub gate: Option<super::loader::ConsentGate>,
 }
 
 /// Counts for the per-page summary (`X-Trackstrip: stripped=N`, logs, metrics).
@@ -83,6 +85,8 @@ pub(crate) struct State {
     pub sentinel_seen: bool,
     /// Unguessable by the page: the end-of-block marker carries it.
     pub nonce: u64,
+    /// Globals that loader stubs on this page define: scripts that only call them can go.
+    pub stubbed_globals: Vec<String>,
 }
 
 impl State {
@@ -100,6 +104,7 @@ impl State {
             nested,
             noscripts: None,
             sentinel_seen: false,
+            stubbed_globals: Vec::new(),
             nonce: std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8),
         }
     }

@@ -21,6 +21,7 @@ mod proxy_reverse;
 mod proxy_stream;
 mod proxy_support;
 mod serve_cli;
+mod strip_loaders;
 mod strip_rules;
 mod support;
 mod tls_support;

@@ -48,7 +48,8 @@ pub enum ListOrigin {
 impl ListText {
     /// Reads a list file; errs when it can't be read or holds no network filter.
     pub fn read(path: &Path) -> Result<ListText, RuleError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RuleError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| RuleError::Read { path: path.to_path_buf(), source })?;
         if !text.lines().any(is_network_filter) {
             return Err(RuleError::invalid(
                 &path.display().to_string(),

@@ -17,9 +17,10 @@ use foldhash::HashMap;
 /// Tokens this common in URLs key a filter only when it has no other: they would send a run
 /// check to most URLs.
 const COMMON_TOKENS: &[&str] = &[
-    "http", "https", "www", "com", "net", "org", "html", "htm", "php", "aspx", "js", "css", "json", "gif", "png", "jpg",
-    "jpeg", "svg", "webp", "ico", "woff", "woff2", "min", "static", "cdn", "img", "image", "images", "assets", "wp",
-    "content", "uploads", "api", "amp", "src", "index", "true", "false", "null", "utm", "source", "id", "v1", "v2",
+    "http", "https", "www", "com", "net", "org", "html", "htm", "php", "aspx", "js", "css", "json", "gif", "png",
+    "jpg", "jpeg", "svg", "webp", "ico", "woff", "woff2", "min", "static", "cdn", "img", "image", "images", "assets",
+    "wp", "content", "uploads", "api", "amp", "src", "index", "true", "false", "null", "utm", "source", "id", "v1",
+    "v2",
 ];
 
 /// Shorter runs than this occur in too many URLs to rule anything out.
@@ -126,10 +127,7 @@ impl Prefilter {
     /// Which kinds of filter could match `url` (as the engine will be given it).
     pub fn scan(&self, url: &str, kind: RequestKind) -> Candidates {
         let bit = kind_bit(kind);
-        let mut found = Candidates {
-            block: self.always_block & bit != 0,
-            exception: self.always_exception & bit != 0,
-        };
+        let mut found = Candidates { block: self.always_block & bit != 0, exception: self.always_exception & bit != 0 };
         let url = url.as_bytes();
         for token in tokens(url) {
             // `token` is a subslice of `url`: its offset places the run around it.
@@ -330,7 +328,13 @@ mod tests {
 
     #[test]
     fn runs_rule_urls_out() {
-        let p = prefilter(&["/pixel.gif?", "||stats.example^*/collect^", "@@||cdn.example/keep/", "&ev=PageView&", "/0.gif?"]);
+        let p = prefilter(&[
+            "/pixel.gif?",
+            "||stats.example^*/collect^",
+            "@@||cdn.example/keep/",
+            "&ev=PageView&",
+            "/0.gif?",
+        ]);
         let scan = |u| p.scan(u, RequestKind::Image);
         assert_eq!(scan("https://news.example/img/a.jpg"), Candidates::default());
         assert_eq!(scan("https://news.example/pixel.gifx"), Candidates::default(), "the whole run, not the token");

@@ -40,7 +40,10 @@ fn third_party_option_and_exceptions() {
 
 #[test]
 fn badfilter_withdraws_a_host_filter() {
-    let s = ListSet::from_texts(vec![("l.txt".into(), "||gone.example^\n||gone.example^$badfilter\n||kept.example^\n".into())]);
+    let s = ListSet::from_texts(vec![(
+        "l.txt".into(),
+        "||gone.example^\n||gone.example^$badfilter\n||kept.example^\n".into(),
+    )]);
     assert!(s.check(&query("https://gone.example/x", "news.example", RequestKind::Image)).is_none());
     assert!(s.check(&query("https://kept.example/x", "news.example", RequestKind::Image)).is_some());
 }
@@ -68,7 +71,8 @@ fn the_fast_paths_answer_like_the_engine_alone() {
     let text = builtin::snapshot().text.into_owned();
     let fast = ListSet::new(vec![builtin::snapshot()]);
     let mut reference = FilterSet::new(true);
-    reference.add_filter_list(text.clone(), ParseOptions { rule_types: RuleTypes::NetworkOnly, ..ParseOptions::default() });
+    reference
+        .add_filter_list(text.clone(), ParseOptions { rule_types: RuleTypes::NetworkOnly, ..ParseOptions::default() });
     let engine = adblock::Engine::new_with_filter_set(reference);
     let mut urls: Vec<String> = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(i, l)| i % 7 == 0 && is_network_filter(l)) {

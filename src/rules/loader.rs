@@ -1,0 +1,118 @@
+//! snippets.toml `[loader]` and `[consent]`: the data behind two general script rules.
+//!
+//! - A *loader* is a small inline script whose work is to load or beacon a URL (a script
+//!   element, `document.write`, `new Image`, `sendBeacon`...). It is a tracker when a URL it
+//!   names is one the rules or a privacy list block; then it is replaced by a stub that keeps
+//!   the globals it names callable. Which vendor it is does not matter, so no signature is
+//!   needed.
+//! - A *consent-gated* script (`type="text/plain"` plus a consent platform's marker) is what
+//!   the platform turns into a running script when the reader clicks Accept: it is judged as
+//!   the script it will become.
+
+use super::error::{RuleError, line_of};
+use super::rule_ref::RuleRef;
+use aho_corasick::AhoCorasick;
+use serde::Deserialize;
+use std::sync::Arc;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LoaderDef {
+    max_bytes: usize,
+    loads: Vec<String>,
+    stub: String,
+    #[serde(default)]
+    not_globals: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConsentDef {
+    attributes: Vec<String>,
+    classes: Vec<String>,
+    src_attributes: Vec<String>,
+}
+
+/// The loader rule, compiled.
+pub struct LoaderRule {
+    /// Longer scripts (whitespace runs counted as one byte) are the site's code: kept.
+    pub max_bytes: usize,
+    /// Finds the calls that load or beacon something; a script with none is not a loader.
+    loads: AhoCorasick,
+    /// The stub; `NAMES` in it becomes a JSON array of the globals to keep callable.
+    stub: String,
+    /// Identifiers that are never globals to define (tag names, DOM words).
+    not_globals: Vec<String>,
+    pub rule: RuleRef,
+}
+
+/// How consent platforms mark the scripts they hold back.
+#[derive(Default)]
+pub struct ConsentMarkers {
+    /// Attribute names; the value (when not empty) is the consent category.
+    pub attributes: Vec<String>,
+    /// Class-name prefixes; the rest of the class is the category.
+    pub classes: Vec<String>,
+    /// Attributes that hold the script's URL until consent is given.
+    pub src_attributes: Vec<String>,
+    pub rule: Option<RuleRef>,
+}
+
+impl LoaderRule {
+    pub(super) fn compile(def: Spanned<LoaderDef>, file: &str, text: &str) -> Result<LoaderRule, RuleError> {
+        let line = line_of(text, def.span().start);
+        let def = def.into_inner();
+        let invalid = |m: String| RuleError::invalid(file, line, m);
+        if def.loads.iter().any(|l| l.len() < 4) {
+            return Err(invalid("[loader] loads: each call needs 4 characters at least".into()));
+        }
+        if !def.stub.contains("NAMES") || def.stub.to_ascii_lowercase().contains("</script") || !def.stub.is_ascii() {
+            return Err(invalid("[loader] stub must be ASCII, hold NAMES and no </script".into()));
+        }
+        let loads = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&def.loads)
+            .map_err(|e| invalid(format!("[loader] loads: {e}")))?;
+        let source: Arc<str> = Arc::from(file);
+        Ok(LoaderRule {
+            max_bytes: def.max_bytes,
+            loads,
+            stub: def.stub,
+            not_globals: def.not_globals,
+            rule: RuleRef::new(&source, line, "loader: a small inline script that loads a blocked URL"),
+        })
+    }
+
+    /// Does the script call anything that loads or beacons?
+    pub fn loads_something(&self, script: &[u8]) -> bool {
+        self.loads.is_match(script)
+    }
+
+    pub fn is_global_candidate(&self, name: &str) -> bool {
+        !self.not_globals.iter().any(|n| n == name)
+    }
+
+    /// The stub that keeps `globals` callable.
+    pub fn stub_for(&self, globals: &[String]) -> String {
+        let names = globals.iter().map(|g| format!("'{g}'")).collect::<Vec<_>>().join(",");
+        self.stub.replace("NAMES", &format!("[{names}]"))
+    }
+}
+
+impl ConsentMarkers {
+    pub(super) fn compile(def: Spanned<ConsentDef>, file: &str, text: &str) -> Result<ConsentMarkers, RuleError> {
+        let line = line_of(text, def.span().start);
+        let def = def.into_inner();
+        if def.attributes.iter().chain(&def.classes).chain(&def.src_attributes).any(|a| a.trim().is_empty()) {
+            return Err(RuleError::invalid(file, line, "[consent]: empty marker"));
+        }
+        let lower = |v: Vec<String>| v.into_iter().map(|s| s.to_ascii_lowercase()).collect();
+        Ok(ConsentMarkers {
+            attributes: lower(def.attributes),
+            classes: def.classes,
+            src_attributes: lower(def.src_attributes),
+            rule: Some(RuleRef::new(&Arc::from(file), line, "consent: a script held back until consent")),
+        })
+    }
+}
