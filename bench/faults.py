@@ -289,7 +289,7 @@ class Run:
         self.ts_log = open(self.ts_log_path, "w")
         cmd = [self.bin, "serve", "--listen", "127.0.0.1:%d" % self.pport,
                "--admin", "127.0.0.1:%d" % self.aport, "--data-dir", os.path.join(self.work, "data"),
-               "--no-intercept", "--no-watch", "--resolve", "news.test=127.0.0.1",
+               "--no-intercept", "--no-watch", "--no-list-update", "--resolve", "news.test=127.0.0.1",
                "--response-timeout", str(T_RESPONSE), "--header-read-timeout", str(T_HEADER),
                "--client-idle-timeout", str(T_CLIENT_IDLE), "--idle-timeout", str(T_BODY_IDLE),
                "--connect-timeout", "2", "--max-connections", str(MAX_CONNS)]

@@ -96,7 +96,7 @@ for _ in $(seq 100); do [ -s "$WORK/origin.port" ] && break; sleep 0.05; done
 OPORT=$(cat "$WORK/origin.port")
 PPORT=$(free_port); APORT=$(free_port)
 NO_COLOR=1 "$TRACKSTRIP" serve --listen "127.0.0.1:$PPORT" --admin "127.0.0.1:$APORT" \
-  --data-dir "$WORK/data" --no-intercept --no-watch --resolve news.test=127.0.0.1 \
+  --data-dir "$WORK/data" --no-intercept --no-watch --no-list-update --resolve news.test=127.0.0.1 \
   >"$WORK/trackstrip.log" 2>&1 &
 PIDS+=($!); TS_PID=$!
 PAGE="http://news.test:$OPORT/page.html"

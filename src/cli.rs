@@ -44,7 +44,7 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
-    /// Filter-list subscriptions (the http(s) URLs in `lists`).
+    /// Filter lists: the built-in one and subscriptions (the http(s) URLs in `lists`).
     Lists {
         #[command(subcommand)]
         command: ListsCommand,
@@ -99,6 +99,9 @@ pub struct RuleArgs {
     /// An ABP-syntax filter list (EasyPrivacy, EasyList...), loaded as is. Repeatable.
     #[arg(long = "list", value_name = "FILE")]
     pub lists: Vec<PathBuf>,
+    /// Leave out the list built into the binary (EasyPrivacy): the bundled rules and --list only.
+    #[arg(long)]
+    pub no_builtin_lists: bool,
 }
 
 #[derive(Debug, Args)]
@@ -199,9 +202,22 @@ pub struct ServeArgs {
     /// A rules directory overlaid on the bundled rules [rules].
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
-    /// A filter list: a file, or an http(s) URL to subscribe to; repeatable [lists].
+    /// A filter list: a file, or an http(s) URL to subscribe to; repeatable [lists.add].
     #[arg(long = "list", value_name = "FILE|URL", value_parser = ListSource::from_str)]
     pub lists: Vec<ListSource>,
+    /// Leave out the list built into the binary (EasyPrivacy) [lists.builtin = false].
+    #[arg(long)]
+    pub no_builtin_lists: bool,
+    /// Keep the built-in list's snapshot: don't refresh it from its official address
+    /// (subscriptions in lists.add are still refreshed) [lists.update = false].
+    #[arg(long)]
+    pub no_list_update: bool,
+    /// Test hook: fetch the built-in list from this URL instead of its official address.
+    #[arg(long, value_name = "URL", hide = true, value_parser = values::parse_http_url)]
+    pub builtin_list_url: Option<url::Url>,
+    /// Test hook: seconds before the built-in list's first check, and between failed checks.
+    #[arg(long, value_name = "SECS", hide = true)]
+    pub builtin_list_delay: Option<u64>,
     /// Where the CA and downloaded lists live [data_dir; default $XDG_DATA_HOME/trackstrip].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -334,11 +350,15 @@ pub enum ListsCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Show the subscribed lists: where they are stored, when checked, how many filters.
+    /// Show the built-in list (version, age, filters, snapshot or downloaded copy) and the
+    /// subscribed lists: where they are stored, when checked, how many filters.
     Status {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+        /// Test hook: the address `serve --builtin-list-url` fetched the built-in list from.
+        #[arg(long, value_name = "URL", hide = true, value_parser = values::parse_http_url)]
+        builtin_list_url: Option<url::Url>,
     },
 }

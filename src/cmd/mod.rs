@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod audit_browser;
+mod builtin_list;
 pub mod ca;
 pub mod lists;
 pub mod rules_check;
@@ -48,7 +49,12 @@ impl CmdError {
 }
 
 pub fn load_rules(args: &RuleArgs) -> Result<Rules, RuleError> {
-    Rules::load(&RuleOptions { rules_dir: args.rules.clone(), lists: args.lists.clone(), ..RuleOptions::default() })
+    Rules::load(&RuleOptions {
+        rules_dir: args.rules.clone(),
+        lists: args.lists.clone(),
+        builtin_list: !args.no_builtin_lists,
+        ..RuleOptions::default()
+    })
 }
 
 /// Opens a file, or stdin for `-`.

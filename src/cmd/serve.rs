@@ -1,8 +1,8 @@
 //! `trackstrip serve`: settings → rules, CA, users → the proxy and its admin listener →
 //! reload on SIGHUP and file changes, refresh subscribed lists → drain on SIGTERM/SIGINT.
 
-use super::CmdError;
 use super::serve_settings as settings;
+use super::{CmdError, builtin_list};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +39,10 @@ async fn run_async(s: Settings) -> Result<ExitCode, CmdError> {
     let rules = Arc::new(LiveRules::load(settings::rule_options(&s))?);
     let current = rules.current();
     tracing::info!(version = %current.version, sources = current.sources.len(), "rules loaded");
+    // Not when lists.add subscribes to the same URL (refreshed once, as that) or a list file
+    // stands in for the built-in list (nothing of it to refresh).
+    let builtin =
+        builtin_list::subscription(&s).filter(|b| !subscribed.contains(&b.url) && builtin_list::in_use(&current));
     drop(current);
     let users = settings::users(&s)?;
     let mut config = settings::proxy_config(&s, users.clone());
@@ -78,6 +82,9 @@ async fn run_async(s: Settings) -> Result<ExitCode, CmdError> {
         a.spawn(listening.state(), settings::pac(&s), admin_stopped)
     });
 
+    if let Some(sub) = builtin {
+        tokio::spawn(builtin_list::keep_fresh(s.clone(), sub, telemetry.clone(), reloader.clone()));
+    }
     if !subscribed.is_empty() {
         tokio::spawn(keep_lists_fresh(s.clone(), subscribed, telemetry, reloader));
     }

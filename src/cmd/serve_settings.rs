@@ -51,7 +51,15 @@ fn apply_flags(s: &mut Settings, a: &ServeArgs, log_format: Option<LogFormat>) {
     if a.rules.is_some() {
         s.rules = a.rules.clone();
     }
-    set_vec(&mut s.lists, &a.lists);
+    set_vec(&mut s.lists.add, &a.lists);
+    s.lists.builtin &= !a.no_builtin_lists;
+    s.lists.update &= !a.no_list_update;
+    if a.builtin_list_url.is_some() {
+        s.lists.builtin_url = a.builtin_list_url.clone();
+    }
+    if let Some(secs) = a.builtin_list_delay {
+        s.lists.builtin_delay = Some(Duration::from_secs(secs));
+    }
     if a.data_dir.is_some() {
         s.data_dir = a.data_dir.clone();
     }
@@ -100,12 +108,18 @@ fn apply_flags(s: &mut Settings, a: &ServeArgs, log_format: Option<LogFormat>) {
     set_vec(&mut s.allow.hosts, &a.allow_hosts);
 }
 
-/// Where the rules come from: the rules directory, list files, subscribed lists (once
-/// downloaded) and the config's `allow.hosts` as an extra allow file.
+/// Where the rules come from: the rules directory, the built-in list (a downloaded copy when
+/// newer), list files, subscribed lists (once downloaded) and the config's `allow.hosts` as an
+/// extra allow file.
 pub fn rule_options(s: &Settings) -> RuleOptions {
     let store = ListStore::new(&s.data_dir());
-    let mut opts = RuleOptions { rules_dir: s.rules.clone(), ..RuleOptions::default() };
-    for l in &s.lists {
+    let mut opts = RuleOptions {
+        rules_dir: s.rules.clone(),
+        builtin_list: s.lists.builtin,
+        builtin_copy: super::builtin_list::copy_path(s),
+        ..RuleOptions::default()
+    };
+    for l in &s.lists.add {
         match l {
             ListSource::File(p) => opts.lists.push(p.clone()),
             ListSource::Url(u) => opts.subscribed.push(store.file_for(u)),
@@ -122,9 +136,10 @@ pub fn rule_options(s: &Settings) -> RuleOptions {
     opts
 }
 
-/// The URLs subscribed to.
+/// The URLs subscribed to in `lists.add` (the built-in list's own is `builtin_list`'s).
 pub fn subscriptions(s: &Settings) -> Vec<url::Url> {
     s.lists
+        .add
         .iter()
         .filter_map(|l| match l {
             ListSource::Url(u) => Some(u.clone()),

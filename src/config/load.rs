@@ -128,7 +128,8 @@ sites = ["Intranet.Example.com."]
         let s = &c.settings;
         assert_eq!(s.listen.len(), 2);
         assert_eq!(s.mode, super::super::Enforcement::Report);
-        assert_eq!(s.lists.len(), 2);
+        assert_eq!(s.lists.add.len(), 2);
+        assert!(s.lists.builtin && s.lists.update, "the old array form keeps the built-in list");
         assert_eq!(s.admin.0, None);
         assert_eq!(s.access.allow.len(), 2);
         assert_eq!(s.timeouts.client_idle, 30);
@@ -156,5 +157,19 @@ sites = ["Intranet.Example.com."]
         assert!(e.starts_with("t.toml:2:"), "{e}");
         let e = err("upstream = \"ftp://x\"\n");
         assert!(e.contains("http://"), "{e}");
+        let e = err("mode = \"enforce\"\n[lists]\nupdate = \"no\"\n");
+        assert!(e.starts_with("t.toml:3:"), "{e}");
+        let e = err("[lists]\nbuiltin = true\nadd = [\"\"]\n");
+        assert!(e.starts_with("t.toml:3:") && e.contains("http(s) URL"), "{e}");
+    }
+
+    #[test]
+    fn the_lists_table_reads_beside_the_other_keys() {
+        let c = parse(Path::new("t.toml"), "listen = [\"127.0.0.1:1\"]\n[lists]\nbuiltin = false\nadd = [\"l.txt\"]\n");
+        let s = c.unwrap().settings;
+        assert!(!s.lists.builtin && s.lists.update);
+        assert_eq!(s.lists.add, vec![super::super::ListSource::File("l.txt".into())]);
+        let d = parse(Path::new("t.toml"), "").unwrap().settings;
+        assert!(d.lists.builtin && d.lists.update && d.lists.add.is_empty(), "on by default");
     }
 }

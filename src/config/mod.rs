@@ -4,10 +4,12 @@
 //! every key.
 
 mod check;
+mod lists;
 mod load;
 pub mod values;
 
 pub use check::check_access;
+pub use lists::Lists;
 pub use load::{ConfigError, LoadedConfig, load};
 pub use values::{AdminAddr, Enforcement, ListSource, LogFormat, Net};
 
@@ -31,9 +33,9 @@ pub struct Settings {
     pub header: bool,
     /// A rules directory overlaid on the bundled rules.
     pub rules: Option<PathBuf>,
-    /// ABP filter lists: local files, or http(s) URLs kept up to date in `data_dir/lists`.
-    #[serde(deserialize_with = "values::list_sources")]
-    pub lists: Vec<ListSource>,
+    /// Filter lists: the built-in one (on, kept fresh), and more added as local files or
+    /// http(s) URLs kept up to date in `data_dir/lists`. `lists = [...]` still means `add`.
+    pub lists: Lists,
     /// Where the CA and downloaded lists live (default: $XDG_DATA_HOME/trackstrip).
     pub data_dir: Option<PathBuf>,
     /// Host pins, like curl's --resolve: `news.test=127.0.0.1`, `*=127.0.0.1:8081`.
@@ -152,7 +154,7 @@ impl Default for Settings {
             mode: Enforcement::Enforce,
             header: true,
             rules: None,
-            lists: Vec::new(),
+            lists: Lists::default(),
             data_dir: None,
             resolve: Vec::new(),
             extra_roots: Vec::new(),

@@ -8,6 +8,7 @@ mod meta;
 pub use meta::{DEFAULT_EXPIRES, ListMeta, expires};
 
 use crate::rules::is_network_filter;
+use crate::rules::lists::ListHeader;
 use crate::upstream::HttpClient;
 use bytes::Bytes;
 use http::{HeaderValue, Request, StatusCode, header};
@@ -44,6 +45,35 @@ pub enum Updated {
     NotModified,
     /// Not due yet: nothing was asked.
     Fresh,
+}
+
+/// What a list must be, besides valid ABP text, before a download replaces the stored copy
+/// (the built-in list's subscription checks that it got EasyPrivacy, whole).
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// Its `! Title:`.
+    pub title: Option<String>,
+    /// At least this many network filters: fewer means a file cut short at its source.
+    pub min_filters: usize,
+}
+
+impl Expect {
+    fn check(&self, url: &url::Url, text: &str, filters: usize) -> Result<(), ListError> {
+        let invalid = |reason: String| ListError::Invalid { url: url.to_string(), reason };
+        if let Some(want) = &self.title {
+            let got = ListHeader::read(text).title;
+            if got.as_deref() != Some(want.as_str()) {
+                return Err(invalid(format!("its title is {got:?}, not {want:?}")));
+            }
+        }
+        if filters < self.min_filters {
+            return Err(invalid(format!(
+                "only {filters} network filters, fewer than the {} expected: a truncated file",
+                self.min_filters
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Where subscribed lists live.
@@ -94,6 +124,18 @@ impl ListStore {
         force: bool,
         timeout: Duration,
     ) -> Result<Updated, ListError> {
+        self.update_expecting(client, url, force, timeout, &Expect::default()).await
+    }
+
+    /// `update`, storing a download only if it also meets `expect`.
+    pub async fn update_expecting(
+        &self,
+        client: &HttpClient<Empty<Bytes>>,
+        url: &url::Url,
+        force: bool,
+        timeout: Duration,
+        expect: &Expect,
+    ) -> Result<Updated, ListError> {
         let old = self.meta(url);
         let now = unix_now();
         if !force && old.as_ref().is_some_and(|m| !m.due(now)) {
@@ -110,6 +152,7 @@ impl ListStore {
             return Ok(Updated::NotModified);
         };
         let filters = check_list(url, &text)?;
+        expect.check(url, &text, filters)?;
         let meta = ListMeta {
             url: url.to_string(),
             etag,
@@ -170,13 +213,22 @@ async fn fetch(
         let body = Limited::new(resp.into_body(), MAX_LIST_BYTES)
             .collect()
             .await
-            .map_err(|e| err(format!("reading the body: {e}")))?
+            .map_err(|e| err(body_error(&*e)))?
             .to_bytes();
         let text = String::from_utf8(body.to_vec())
             .map_err(|_| ListError::Invalid { url: url.to_string(), reason: "not UTF-8 text".into() })?;
         return Ok(Some((text, etag, last_modified)));
     }
     Err(err(format!("more than {MAX_REDIRECTS} redirects")))
+}
+
+/// Why a body could not be read: too large, or the download broke off before its end (a
+/// connection closed short of its Content-Length or last chunk).
+fn body_error(e: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    if e.is::<http_body_util::LengthLimitError>() {
+        return format!("larger than {} MiB", MAX_LIST_BYTES >> 20);
+    }
+    format!("the body was cut short, a truncated download ({})", crate::proxy::error_chain(e))
 }
 
 /// A list is used only if it is one: ABP-syntax text with network filters, not an HTML
@@ -229,5 +281,17 @@ mod tests {
         assert_eq!(check_list(&u, "[Adblock Plus 2.0]\n! Title: t\n||tracker.example^\n/pixel.gif?\n").unwrap(), 2);
         assert!(check_list(&u, "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>").is_err());
         assert!(check_list(&u, "! only comments\n! here\n").is_err());
+    }
+
+    #[test]
+    fn expectations_refuse_another_list_or_a_cut_one() {
+        let u = url::Url::parse("https://x/l.txt").unwrap();
+        let expect = Expect { title: Some("EasyPrivacy".into()), min_filters: 2 };
+        let whole = "! Title: EasyPrivacy\n||a.example^\n||b.example^\n";
+        expect.check(&u, whole, 2).unwrap();
+        let e = expect.check(&u, "! Title: EasyList\n||a.example^\n||b.example^\n", 2).unwrap_err().to_string();
+        assert!(e.contains("\"EasyList\"") && e.contains("last good copy"), "{e}");
+        let e = expect.check(&u, "! Title: EasyPrivacy\n||a.example^\n", 1).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
     }
 }

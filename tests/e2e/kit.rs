@@ -222,7 +222,7 @@ impl Trackstrip {
         let root = ca_dir.path().join("origin-ca.pem");
         std::fs::write(&root, &origin_ca.pem).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_trackstrip"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--no-watch"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--no-watch", "--no-list-update"])
             .args(["--resolve", &format!("{SITE}=127.0.0.1"), "--resolve", &format!("*={}", sink.addr)])
             .arg("--data-dir")
             .arg(ca_dir.path())

@@ -232,10 +232,11 @@ fn the_documented_example_config_is_valid_and_complete() {
     assert!(all.upstream.is_some() && all.rules.is_some() && all.access.users.is_some());
     assert_eq!(all.access.connect_ports, Some(vec![443, 8443]));
     assert!(all.intercept.ca_dir.is_some() && all.pac.proxy.is_some() && !all.extra_roots.is_empty());
+    assert!(shipped.lists.builtin && shipped.lists.update && all.lists.add.len() == 2);
 
     // Every key `Settings` knows, as serde lists them when it rejects an unknown one, is
     // written in the file, in its table.
-    for table in ["", "access", "intercept", "pac", "timeouts", "limits", "logs", "allow"] {
+    for table in ["", "lists", "access", "intercept", "pac", "timeouts", "limits", "logs", "allow"] {
         let probe =
             if table.is_empty() { "no_such_key = 1".to_string() } else { format!("[{table}]\nno_such_key = 1") };
         let message = toml::from_str::<trackstrip::config::Settings>(&probe).unwrap_err().to_string();

@@ -30,6 +30,10 @@ impl Served {
     pub fn spawn_logging(args: &[&str], log: &str) -> Served {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackstrip"));
         cmd.arg("serve").args(args);
+        // Nothing may leave 127.0.0.1: the built-in list is refreshed only from a pinned URL.
+        if !args.contains(&"--builtin-list-url") && !args.contains(&"--no-list-update") {
+            cmd.arg("--no-list-update");
+        }
         if !args.contains(&"--admin") && !args.contains(&"--config") {
             cmd.args(["--admin", "127.0.0.1:0"]);
         }
