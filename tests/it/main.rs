@@ -4,6 +4,7 @@
 mod common;
 
 mod browser;
+mod builtin_lists;
 mod chunking;
 mod cli;
 mod corpus;
