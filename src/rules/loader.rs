@@ -93,6 +93,12 @@ impl LoaderRule {
         !self.not_globals.iter().any(|n| n == name)
     }
 
+    /// The stub for the globals `script` defines, or None when it defines none.
+    pub fn stub_for_script(&self, script: &[u8]) -> Option<String> {
+        let globals = crate::strip::globals_in(script, |n| self.is_global_candidate(n));
+        (!globals.is_empty()).then(|| self.stub_for(&globals))
+    }
+
     /// The stub that keeps `globals` callable.
     pub fn stub_for(&self, globals: &[String]) -> String {
         let names = globals.iter().map(|g| format!("'{g}'")).collect::<Vec<_>>().join(",");

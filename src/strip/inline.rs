@@ -111,7 +111,14 @@ impl State {
             }
             return self.judge_calls(&script, h.line).then(|| (h.start..content.end, Vec::new()));
         };
-        let action = if hit.stub.is_empty() { Action::Remove } else { Action::Replace };
+        // The snippet's own stubs, plus a no-op for any other global the script defined (a
+        // site's fallback object, a config) that page code may still call.
+        let mut stub = hit.stub;
+        if let Some(extra) = rules.snippets.loader.as_ref().and_then(|l| l.stub_for_script(&self.out[content.clone()]))
+        {
+            stub = if stub.is_empty() { extra } else { format!("{stub}\n{extra}") };
+        }
+        let action = if stub.is_empty() { Action::Remove } else { Action::Replace };
         // One event per company: GA's bootstrap and its commands in one script are one tracker.
         let mut owners_seen: Vec<&str> = Vec::new();
         for s in &hit.snippets {
@@ -131,11 +138,7 @@ impl State {
             ev.line = h.line;
             self.record(ev, 0);
         }
-        if hit.stub.is_empty() {
-            Some((h.start..content.end, Vec::new()))
-        } else {
-            Some((content, hit.stub.into_bytes()))
-        }
+        if stub.is_empty() { Some((h.start..content.end, Vec::new())) } else { Some((content, stub.into_bytes())) }
     }
 
     /// Strips the markup inside `<noscript>` with the page's nested stripper.

@@ -13,6 +13,8 @@ mod lines;
 mod loader;
 mod pixel;
 mod script_scan;
+
+pub(crate) use script_scan::globals_in;
 pub mod selectors;
 mod state;
 

@@ -126,6 +126,38 @@ fn tokens(s: &[u8]) -> Vec<(Tok<'_>, u32)> {
     out
 }
 
+/// For each token, whether it sits inside a function body: a `{` right after the `)` of
+/// `function (...)` / `function name(...)`, or after `=>`.
+fn function_bodies(t: &[(Tok<'_>, u32)]) -> Vec<bool> {
+    let mut out = Vec::with_capacity(t.len());
+    let mut parens: Vec<usize> = Vec::new();
+    let mut braces: Vec<bool> = Vec::new();
+    let mut last_closed: Option<usize> = None;
+    for (i, (tok, _)) in t.iter().enumerate() {
+        let prev = |k: usize| i.checked_sub(k).map(|j| t[j].0);
+        match tok {
+            Tok::Punct(b'(') => parens.push(i),
+            Tok::Punct(b')') => last_closed = parens.pop(),
+            Tok::Punct(b'{') => {
+                let after_params = prev(1) == Some(Tok::Punct(b')'))
+                    && last_closed.is_some_and(|open| {
+                        let before = |k: usize| open.checked_sub(k).map(|j| t[j].0);
+                        before(1) == Some(Tok::Ident("function"))
+                            || (matches!(before(1), Some(Tok::Ident(_))) && before(2) == Some(Tok::Ident("function")))
+                    });
+                let arrow = prev(1) == Some(Tok::Punct(b'>')) && prev(2) == Some(Tok::Punct(b'='));
+                braces.push(after_params || arrow);
+            }
+            Tok::Punct(b'}') => {
+                braces.pop();
+            }
+            _ => {}
+        }
+        out.push(braces.contains(&true));
+    }
+    out
+}
+
 fn is_ident(s: &str) -> bool {
     let mut b = s.bytes();
     b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
@@ -139,6 +171,7 @@ fn is_ident(s: &str) -> bool {
 pub(crate) fn globals_in(script: &[u8], keep: impl Fn(&str) -> bool) -> Vec<String> {
     let t = tokens(script);
     let tok = |i: usize| t.get(i).map(|x| x.0);
+    let in_function = function_bodies(&t);
     let mut names: Vec<&str> = Vec::new();
     let mut indexed = false;
     for (i, &(token, depth)) in t.iter().enumerate() {
@@ -149,7 +182,14 @@ pub(crate) fn globals_in(script: &[u8], keep: impl Fn(&str) -> bool) -> Vec<Stri
                 (Some(Tok::Punct(b'[')), Some(Tok::Str(n))) if tok(i + 3) == Some(Tok::Punct(b']')) => names.push(n),
                 _ => {}
             },
-            Tok::Ident("var" | "let" | "const" | "function") if depth == 0 => {
+            // `var` and function declarations are global outside function bodies (an `if` block
+            // does not scope them); `let` and `const` only at the top level.
+            Tok::Ident("var" | "function") if !in_function[i] => {
+                if let Some(Tok::Ident(n)) = tok(i + 1) {
+                    names.push(n);
+                }
+            }
+            Tok::Ident("let" | "const") if depth == 0 => {
                 if let Some(Tok::Ident(n)) = tok(i + 1) {
                     names.push(n);
                 }
@@ -226,6 +266,8 @@ mod tests {
         let gtm = "(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0]})(window,document,'script','dataLayer','GTM-X1');";
         assert_eq!(globals(gtm), ["dataLayer"]);
         let top = "var googletag = googletag || {}; function loadHawk(src) { var inner = 1; } e.BOOMR=e.BOOMR||{}; s.onload=function(){};";
+        let block = "if (!window.hasOwnProperty('nbcu')) { var nbcu = { tl: function () { var x = 1; } }; } (() => { var y; })();";
+        assert_eq!(globals(block), ["hasOwnProperty", "nbcu"]);
         assert_eq!(globals(top), ["googletag", "loadHawk", "BOOMR"]);
         assert!(globals("if (a == b) { c = d || e }").is_empty());
     }
