@@ -249,6 +249,7 @@ const HEADERS: [&str; 5] = ["ACTION", "ELEMENT", "LINE", "WHAT", "RULE"];
 
 fn row(e: &AuditEvent) -> [String; 5] {
     let what = match (&e.tracker, &e.host) {
+        (Some(t), Some(h)) if e.reason == Reason::Loader => format!("{t} (inline loader of {h})"),
         (Some(t), Some(h)) => format!("{t} ({h})"),
         (Some(t), None) => t.clone(),
         (None, Some(h)) => h.clone(),
@@ -258,7 +259,10 @@ fn row(e: &AuditEvent) -> [String; 5] {
         Some(d) if matches!(e.reason, Reason::Param) => format!("{what}: {d}"),
         _ => what,
     };
-    let element = if e.in_noscript { format!("noscript>{}", e.element) } else { e.element.clone() };
+    let mut element = if e.in_noscript { format!("noscript>{}", e.element) } else { e.element.clone() };
+    if e.detail.as_deref().is_some_and(|d| d.starts_with("consent-gated")) {
+        element.push_str(" (consent-gated)");
+    }
     let rule = e.rule.as_ref().map_or_else(String::new, |r| format!("{} {}", r.location(), r.text()));
     [e.action.as_str().to_string(), element, e.line.to_string(), what, rule]
 }

@@ -15,6 +15,7 @@ impl LiveRules {
     /// Loads the rules `options` name.
     pub fn load(options: RuleOptions) -> Result<LiveRules, RuleError> {
         let rules = Rules::load(&options)?;
+        super::lists::builtin::release_snapshot_pages();
         Ok(LiveRules { options, current: ArcSwap::from_pointee(rules) })
     }
 
@@ -36,6 +37,7 @@ impl LiveRules {
     pub fn reload(&self) -> Result<Arc<Rules>, RuleError> {
         let rules = Arc::new(Rules::load(&self.options)?);
         self.current.store(rules.clone());
+        super::lists::builtin::release_snapshot_pages();
         Ok(rules)
     }
 }

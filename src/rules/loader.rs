@@ -20,6 +20,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(super) struct LoaderDef {
     max_bytes: usize,
+    globals_max_bytes: usize,
     loads: Vec<String>,
     stub: String,
     #[serde(default)]
@@ -38,6 +39,9 @@ pub(super) struct ConsentDef {
 pub struct LoaderRule {
     /// Longer scripts (whitespace runs counted as one byte) are the site's code: kept.
     pub max_bytes: usize,
+    /// A replaced snippet also keeps its script's globals callable up to this size; larger
+    /// (minified library) scripts are not read for globals: their names are mostly not globals.
+    globals_max_bytes: usize,
     /// Finds the calls that load or beacon something; a script with none is not a loader.
     loads: AhoCorasick,
     /// The stub; `NAMES` in it becomes a JSON array of the globals to keep callable.
@@ -77,6 +81,7 @@ impl LoaderRule {
         let source: Arc<str> = Arc::from(file);
         Ok(LoaderRule {
             max_bytes: def.max_bytes,
+            globals_max_bytes: def.globals_max_bytes,
             loads,
             stub: def.stub,
             not_globals: def.not_globals,
@@ -93,14 +98,21 @@ impl LoaderRule {
         !self.not_globals.iter().any(|n| n == name)
     }
 
-    /// The stub for the globals `script` defines, or None when it defines none.
+    /// The stub for the globals `script` (a replaced snippet) defines, or None when it defines
+    /// none or is too large to read that way (`globals_max_bytes`).
     pub fn stub_for_script(&self, script: &[u8]) -> Option<String> {
+        if crate::strip::squeezed_len(script) > self.globals_max_bytes {
+            return None;
+        }
         let globals = crate::strip::globals_in(script, |n| self.is_global_candidate(n));
         (!globals.is_empty()).then(|| self.stub_for(&globals))
     }
 
-    /// The stub that keeps `globals` callable.
+    /// The stub that keeps `globals` callable; empty when there are none.
     pub fn stub_for(&self, globals: &[String]) -> String {
+        if globals.is_empty() {
+            return String::new();
+        }
         let names = globals.iter().map(|g| format!("'{g}'")).collect::<Vec<_>>().join(",");
         self.stub.replace("NAMES", &format!("[{names}]"))
     }
@@ -120,5 +132,28 @@ impl ConsentMarkers {
             src_attributes: lower(def.src_attributes),
             rule: Some(RuleRef::new(&Arc::from(file), line, "consent: a script held back until consent")),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::{RuleError, RuleFile, RuleKind, Rules};
+
+    fn load(extra: &str) -> Result<Rules, RuleError> {
+        let text = format!("format = 1\n{extra}");
+        Rules::from_files(&[RuleFile { name: "local-snippets.toml".into(), kind: RuleKind::Snippets, text }], None)
+    }
+
+    #[test]
+    fn loader_and_consent_tables_are_checked_with_their_line() {
+        let good = "[loader]\nmax_bytes = 3000\nglobals_max_bytes = 8192\nloads = [\"createElement\"]\nstub = 'NAMES.forEach(function(k){})'\n";
+        assert!(load(good).is_ok());
+        let no_names = good.replace("NAMES.forEach", "[].forEach");
+        let err = load(&no_names).err().expect("a stub without NAMES is refused").to_string();
+        assert!(err.starts_with("local-snippets.toml:2:") && err.contains("NAMES"), "{err}");
+        let short = good.replace("\"createElement\"", "\"src\"");
+        assert!(load(&short).is_err(), "a 3-character call would match everywhere");
+        let empty = "[consent]\nattributes = [\"\"]\nclasses = []\nsrc_attributes = [\"src\"]\n";
+        assert!(load(empty).err().expect("empty marker").to_string().contains("empty marker"));
     }
 }

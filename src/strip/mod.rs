@@ -14,7 +14,7 @@ mod loader;
 mod pixel;
 mod script_scan;
 
-pub(crate) use script_scan::globals_in;
+pub(crate) use script_scan::{globals_in, squeezed_len};
 pub mod selectors;
 mod state;
 

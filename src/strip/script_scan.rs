@@ -158,6 +158,30 @@ fn function_bodies(t: &[(Tok<'_>, u32)]) -> Vec<bool> {
     out
 }
 
+/// The strings handed to an immediately invoked function: `}(...)` or `})(...)`.
+fn iife_string_args<'a>(t: &[(Tok<'a>, u32)]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for (i, &(tok, _)) in t.iter().enumerate() {
+        if tok != Tok::Punct(b'}') {
+            continue;
+        }
+        let open = match (t.get(i + 1).map(|x| x.0), t.get(i + 2).map(|x| x.0)) {
+            (Some(Tok::Punct(b'(')), _) => i + 1,
+            (Some(Tok::Punct(b')')), Some(Tok::Punct(b'('))) => i + 2,
+            _ => continue,
+        };
+        let inside = t[open].1 + 1;
+        for &(arg, depth) in &t[open + 1..] {
+            match arg {
+                Tok::Punct(b')') if depth < inside => break,
+                Tok::Str(s) if depth == inside => out.push(s),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 fn is_ident(s: &str) -> bool {
     let mut b = s.bytes();
     b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
@@ -219,7 +243,7 @@ pub(crate) fn globals_in(script: &[u8], keep: impl Fn(&str) -> bool) -> Vec<Stri
         }
     }
     if indexed {
-        names.extend(t.iter().filter_map(|(x, _)| if let Tok::Str(s) = x { Some(*s) } else { None }));
+        names.extend(iife_string_args(&t));
     }
     let mut out: Vec<String> = Vec::new();
     for n in names {
@@ -265,6 +289,8 @@ mod tests {
         assert_eq!(globals(taboola), ["_taboola"]);
         let gtm = "(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0]})(window,document,'script','dataLayer','GTM-X1');";
         assert_eq!(globals(gtm), ["dataLayer"]);
+        let snowplow = "(function(p,l,o,w,i){p[i]=p[i]||function(){}}(window,document,'script','//cdn.example/sp.js','snowplow')); snowplow('newTracker', 'sp1', 'c.example', {appId: 'x'});";
+        assert_eq!(globals(snowplow), ["snowplow"], "the loader's name, not its calls' arguments");
         let top = "var googletag = googletag || {}; function loadHawk(src) { var inner = 1; } e.BOOMR=e.BOOMR||{}; s.onload=function(){};";
         let block = "if (!window.hasOwnProperty('nbcu')) { var nbcu = { tl: function () { var x = 1; } }; } (() => { var y; })();";
         assert_eq!(globals(block), ["hasOwnProperty", "nbcu"]);

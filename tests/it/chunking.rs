@@ -19,7 +19,7 @@ fn same_output_and_events_at_any_chunking() {
     for (name, url) in FIXTURES {
         let input = read_fixture(name);
         let (whole, done) = strip_chunked(bundled(), url, StripOptions::with_lines(), &input, &[usize::MAX]);
-        assert!(whole.len() < input.len(), "{name}: something was stripped");
+        assert!(whole != input, "{name}: something was stripped");
         let want = summary(&done);
         let (bytes1, done1) = strip_chunked(bundled(), url, StripOptions::with_lines(), &input, &[1]);
         assert!(bytes1 == whole, "{name}: 1-byte chunks differ");

@@ -31,16 +31,21 @@ fbq('init', '123456789'); fbq('track', 'PageView');
 
 const COMSCORE_GATED_SRC: &str = r#"<script type="text/plain" data-usercentrics="comScore" src="https://sb.scorecardresearch.com/beacon.js"></script>"#;
 const COMSCORE_GATED_DATA_SRC: &str = r#"<script type="text/plain" class="_iub_cs_activate" data-suppressedsrc="https://sb.scorecardresearch.com/cs/1/beacon.js"></script>"#;
+/// The same three vendors the other way round: GA and the pixel by URL, comScore inline
+/// (Complianz marks it with a class and a category).
+const OTHER_WAY: &str = r#"<script type="text/plain" data-cookieconsent="statistics" src="https://www.googletagmanager.com/gtag/js?id=G-1"></script><script type="text/plain" class="optanon-category-C0004" data-src="https://connect.facebook.net/en_US/fbevents.js"></script><script type="text/plain" class="cmplz-script cmplz-stats" data-category="statistics">var _comscore = _comscore || []; _comscore.push({ c1: "2", c2: "1234567" }); (function() { var s = document.createElement("script"), el = document.getElementsByTagName("script")[0]; s.async = true; s.src = "https://sb.scorecardresearch.com/cs/1234567/beacon.js"; el.parentNode.insertBefore(s, el); })();</script>"#;
+
 const LD_JSON_GATED: &str = r#"<script type="application/ld+json" data-category="statistics">{"@context":"https://schema.org","@type":"NewsArticle","image":"https://www.google-analytics.com/collect.gif"}</script>"#;
 
 #[test]
 fn consent_gated_tags_are_judged_as_the_scripts_they_become() {
     let html = format!(
-        "<head>{GA_GATED}{FB_GATED}{COMSCORE_GATED_SRC}{COMSCORE_GATED_DATA_SRC}{LD_JSON_GATED}</head><p>Story</p>"
+        "<head>{GA_GATED}{FB_GATED}{COMSCORE_GATED_SRC}{COMSCORE_GATED_DATA_SRC}{OTHER_WAY}{LD_JSON_GATED}</head><p>Story</p>"
     );
     let (out, events) = strip(&html);
     // Inline snippets: replaced by their stubs, so the platform activates a no-op on Accept.
     assert!(!out.contains("google-analytics.com/analytics.js") && !out.contains("fbevents.js"), "{out}");
+    assert!(!out.contains("googletagmanager") && !out.contains("_comscore.push"), "{out}");
     assert!(
         out.contains(
             r#"<script type="text/plain" data-cookieconsent="statistics">(function(w){var n=w.GoogleAnalyticsObject"#
@@ -69,7 +74,10 @@ fn consent_gated_tags_are_judged_as_the_scripts_they_become() {
     let cs = detail("consent-gated (data-usercentrics: comScore)");
     assert_eq!((cs.action, cs.attribute), (Action::Remove, "src"));
     assert!(detail("URL held in data-suppressedsrc").url.as_deref().is_some_and(|u| u.contains("/cs/1/beacon.js")));
-    assert_eq!(events.iter().filter(|e| e.action.strips()).count(), 4, "{events:#?}");
+    assert!(
+        detail("consent-gated (data-category: statistics)").tracker.as_deref().is_some_and(|t| t.contains("comScore"))
+    );
+    assert_eq!(events.iter().filter(|e| e.action.strips()).count(), 7, "{events:#?}");
 }
 
 #[test]

@@ -76,7 +76,7 @@ pub(super) fn plain_host(line: &str) -> Option<(&str, bool)> {
     ok.then_some((host, third_party_only))
 }
 
-fn hash(host: &str) -> u64 {
+pub(super) fn hash(host: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0x7472_6163_6b73_7472).hash_one(host)
 }
 

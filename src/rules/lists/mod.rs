@@ -206,7 +206,7 @@ impl ListSet {
         if q.host.is_empty() {
             return None;
         }
-        let candidates = self.prefilter.scan(q.url, q.kind);
+        let candidates = self.prefilter.scan(q.url, q.kind, q.page_host);
         if let Some((suffix, f)) = self.hosts.find(q.host, q.third_party) {
             if candidates.exception {
                 let res = self.engine.check_network_request_subset(&self.request(q), true, false);

@@ -46,6 +46,9 @@ struct Run {
     /// Where the token starts in `text`.
     token_at: usize,
     exception: bool,
+    /// `$domain=a.example|b.example`: the filter applies only on these sites' pages (hashes
+    /// of the names; empty = any page). Thousands of EasyPrivacy's filters are site-specific.
+    pages: Box<[u64]>,
 }
 
 #[derive(Default)]
@@ -91,7 +94,7 @@ impl PrefilterBuilder {
         match token {
             Some((t, token_at)) => {
                 let id = u32::try_from(self.runs.len()).unwrap_or(u32::MAX);
-                self.runs.push(Run { text: run.as_bytes().into(), token_at, exception });
+                self.runs.push(Run { text: run.as_bytes().into(), token_at, exception, pages: pages_of(line) });
                 self.keyed.entry(token_hash(t.as_bytes())).or_default().push(id);
             }
             None => self.loose.push((run.to_string(), exception)),
@@ -125,7 +128,7 @@ impl PrefilterBuilder {
 
 impl Prefilter {
     /// Which kinds of filter could match `url` (as the engine will be given it).
-    pub fn scan(&self, url: &str, kind: RequestKind) -> Candidates {
+    pub fn scan(&self, url: &str, kind: RequestKind, page_host: &str) -> Candidates {
         let bit = kind_bit(kind);
         let mut found = Candidates { block: self.always_block & bit != 0, exception: self.always_exception & bit != 0 };
         let url = url.as_bytes();
@@ -140,7 +143,7 @@ impl Prefilter {
             for &id in self.keyed.get(&h).map_or(&[][..], Vec::as_slice) {
                 let run = &self.runs[id as usize];
                 let seen = if run.exception { found.exception } else { found.block };
-                if !seen && run.holds(url, start) {
+                if !seen && run.holds(url, start) && run.applies_on(page_host) {
                     if run.exception {
                         found.exception = true;
                     } else {
@@ -162,6 +165,22 @@ impl Prefilter {
     }
 }
 
+/// The sites a filter is limited to (`$domain=a.example|b.example`, or `from=`), hashed; empty
+/// when it applies on any page, or when its list has exclusions (`~a.example`) or entities
+/// (`ebay.*`): those are left to the engine.
+fn pages_of(line: &str) -> Box<[u64]> {
+    let Some((_, options)) = line.rsplit_once('$') else { return Box::new([]) };
+    let Some(list) = options.split(',').find_map(|o| o.strip_prefix("domain=").or_else(|| o.strip_prefix("from=")))
+    else {
+        return Box::new([]);
+    };
+    let names: Vec<&str> = list.split('|').map(str::trim).collect();
+    if names.iter().any(|n| n.is_empty() || n.starts_with('~') || n.ends_with('*')) {
+        return Box::new([]);
+    }
+    names.iter().map(|n| super::hosts::hash(&n.to_ascii_lowercase())).collect()
+}
+
 /// A filter's pattern as ABP reads it: `@@` and the options after the last `$` taken off,
 /// and its anchors noted.
 struct Pattern<'a> {
@@ -176,6 +195,23 @@ struct Pattern<'a> {
 impl Run {
     /// Does the URL hold this run around the token found at `start`? (Should a hash collision
     /// bring another token here, the bytes compared are still the whole run.)
+    /// Is a page on `page_host` one this run's filter applies on? (Unknown page: maybe.)
+    fn applies_on(&self, page_host: &str) -> bool {
+        if self.pages.is_empty() || page_host.is_empty() {
+            return true;
+        }
+        let mut rest = page_host;
+        loop {
+            if self.pages.contains(&super::hosts::hash(rest)) {
+                return true;
+            }
+            match rest.split_once('.') {
+                Some((_, parent)) if !parent.is_empty() => rest = parent,
+                _ => return false,
+            }
+        }
+    }
+
     fn holds(&self, url: &[u8], start: usize) -> bool {
         start >= self.token_at
             && start - self.token_at + self.text.len() <= url.len()
@@ -335,7 +371,7 @@ mod tests {
             "&ev=PageView&",
             "/0.gif?",
         ]);
-        let scan = |u| p.scan(u, RequestKind::Image);
+        let scan = |u| p.scan(u, RequestKind::Image, "news.example");
         assert_eq!(scan("https://news.example/img/a.jpg"), Candidates::default());
         assert_eq!(scan("https://news.example/pixel.gifx"), Candidates::default(), "the whole run, not the token");
         assert!(scan("https://a.example/x/PIXEL.GIF?x=1").block, "case-insensitive");
@@ -360,10 +396,27 @@ mod tests {
     }
 
     #[test]
+    fn site_limited_filters_are_asked_only_on_their_sites() {
+        let p = prefilter(&[
+            "||127.0.0.1^$third-party,domain=bank.example|shop.example",
+            "/track.gif$domain=~news.example",
+        ]);
+        let img = |page| p.scan("http://127.0.0.1/img/a.jpg", RequestKind::Image, page).block;
+        assert!(!img("news.example"));
+        assert!(img("www.bank.example") && img("shop.example"));
+        assert!(!img("bank.example.net"));
+        assert!(img(""), "an unknown page: maybe");
+        assert!(
+            p.scan("https://x.example/track.gif", RequestKind::Image, "other.example").block,
+            "exclusions: the engine decides"
+        );
+    }
+
+    #[test]
     fn filters_without_a_run_ask_for_their_types() {
         let p = prefilter(&["$ping,third-party", "/^https?:\\/\\/x\\.example\\//$script"]);
-        assert!(p.scan("https://a.example/", RequestKind::Ping).block);
-        assert!(p.scan("https://a.example/", RequestKind::Script).block, "a regex is always asked");
-        assert!(!p.scan("https://a.example/", RequestKind::Image).block);
+        assert!(p.scan("https://a.example/", RequestKind::Ping, "").block);
+        assert!(p.scan("https://a.example/", RequestKind::Script, "").block, "a regex is always asked");
+        assert!(!p.scan("https://a.example/", RequestKind::Image, "").block);
     }
 }
