@@ -89,9 +89,9 @@ impl LoaderRule {
         })
     }
 
-    /// Does the script call anything that loads or beacons?
-    pub fn loads_something(&self, script: &[u8]) -> bool {
-        self.loads.is_match(script)
+    /// Small enough, and calling something that loads or beacons: worth reading for URLs.
+    pub fn may_be_loader(&self, script: &[u8]) -> bool {
+        crate::strip::squeezed_len(script) <= self.max_bytes && self.loads.is_match(script)
     }
 
     pub fn is_global_candidate(&self, name: &str) -> bool {

@@ -32,11 +32,14 @@ impl State {
         // A script a consent platform holds back (`type="text/plain"` and its marker) is judged
         // as the script it becomes on Accept; other non-JavaScript scripts are data.
         // A `src` is judged whatever the type (sites defer scripts with types of their own).
-        let gate = match el.get_attribute_cow("type") {
-            Some(ty) if !is_javascript(Some(&ty)) => consent_gate(el, &ty, &self.rules.snippets.consent),
-            _ => None,
+        let (gate, data) = match el.get_attribute_cow("type") {
+            Some(ty) if !is_javascript(Some(&ty)) => {
+                let gate = consent_gate(el, &ty, &self.rules.snippets.consent);
+                let data = gate.is_none();
+                (gate, data)
+            }
+            _ => (None, false),
         };
-        let data = gate.is_none() && !is_javascript(el.get_attribute_cow("type").as_deref());
         if let Some(g) = &gate {
             let rules = self.rules.clone();
             let Some(attr) = rules.snippets.consent.src_attributes.iter().find(|a| el.has_attribute(a)) else {
@@ -105,7 +108,13 @@ impl State {
         let rules = self.rules.clone();
         let Some(hit) = rules.snippets.check(&self.out[content.clone()]) else {
             // No signature: is it a loader of tracker URLs, or calls into one's stubbed globals?
-            let script = self.out[content.clone()].to_vec();
+            // Most inline scripts are neither: look before copying the text out of `out`.
+            let text = &self.out[content.clone()];
+            let maybe_loader = rules.snippets.loader.as_ref().is_some_and(|l| l.may_be_loader(text));
+            if !maybe_loader && self.stubbed_globals.is_empty() {
+                return None;
+            }
+            let script = text.to_vec();
             if let Some(stub) = self.judge_loader(&script, h.line, h.gate.as_ref()) {
                 return Some((content, stub.into_bytes()));
             }

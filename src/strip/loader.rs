@@ -5,7 +5,7 @@
 //! A consent-gated script is judged as the script it becomes once the reader accepts
 //! (`[consent]`).
 
-use super::script_scan::{globals_in, squeezed_len, urls_in};
+use super::script_scan::{globals_in, urls_in};
 use super::state::State;
 use crate::audit::{Action, AuditEvent, Party};
 use crate::policy::{Decision, Reason, RequestKind, Verdict, classify, decode_amp};
@@ -60,7 +60,7 @@ impl State {
     pub(crate) fn judge_loader(&mut self, script: &[u8], line: usize, gate: Option<&ConsentGate>) -> Option<String> {
         let rules = self.rules.clone();
         let rule = rules.snippets.loader.as_ref()?;
-        if squeezed_len(script) > rule.max_bytes || !rule.loads_something(script) {
+        if !rule.may_be_loader(script) {
             return None;
         }
         let targets = self.tracker_targets(script);
