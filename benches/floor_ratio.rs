@@ -17,6 +17,11 @@ use trackstrip::strip::{StripOptions, Stripper};
 const CHUNK: usize = 16 * 1024;
 const ROUNDS: usize = 31;
 
+/// `FLOOR_ROUNDS=N` for more rounds (e.g. under a profiler).
+fn rounds() -> usize {
+    std::env::var("FLOOR_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS)
+}
+
 fn pages() -> Vec<Bytes> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dev = root.join("../shared/corpus/pages");
@@ -50,7 +55,8 @@ fn floor(pages: &[Bytes], selectors: bool) -> usize {
 fn strip(rules: &Arc<Rules>, pages: &[Bytes]) -> usize {
     let mut out = 0;
     for p in pages {
-        let page = PageContext::new("https://news.example/article").expect("url");
+        let page = PageContext::new(&std::env::var("FLOOR_PAGE_URL").unwrap_or("https://news.example/article".into()))
+            .expect("url");
         let mut s = Stripper::new(rules.clone(), page, StripOptions::for_page(p, None).unwrap_or_default());
         let mut at = 0;
         while at < p.len() {
@@ -80,22 +86,31 @@ fn main() {
     }
     let pages = pages();
     let mb = pages.iter().map(Bytes::len).sum::<usize>() as f64 / (1024.0 * 1024.0);
-    let rules = Arc::new(Rules::bundled().expect("rules"));
+    // What `strip` and `serve` use by default (the bundled rules and the built-in list), and
+    // the bundled rules alone: the difference is what the list costs.
+    let rules = Arc::new(Rules::defaults().expect("rules"));
+    let bundled = Arc::new(Rules::bundled().expect("rules"));
     let (mut bare, mut empty, mut ts, mut r_bare, mut r_empty) = (vec![], vec![], vec![], vec![], vec![]);
-    for _ in 0..ROUNDS {
+    let (mut ts_bundled, mut r_list) = (vec![], vec![]);
+    for _ in 0..rounds() {
         let b = time(|| floor(&pages, false));
         let e = time(|| floor(&pages, true));
         let t = time(|| strip(&rules, &pages));
+        let tb = time(|| strip(&bundled, &pages));
         bare.push(mb / b);
         empty.push(mb / e);
         ts.push(mb / t);
+        ts_bundled.push(mb / tb);
         r_bare.push(b / t);
         r_empty.push(e / t);
+        r_list.push(tb / t);
     }
-    println!("{} pages, {mb:.1} MiB, {ROUNDS} interleaved rounds, medians:", pages.len());
+    println!("{} pages, {mb:.1} MiB, {} interleaved rounds, medians:", pages.len(), rounds());
     println!("  lol_html, no handlers                  {:7.1} MiB/s", median(bare));
     println!("  lol_html, same selectors, empty handlers {:5.1} MiB/s", median(empty));
-    println!("  trackstrip strip                       {:7.1} MiB/s", median(ts));
+    println!("  trackstrip strip, defaults             {:7.1} MiB/s", median(ts));
+    println!("  trackstrip strip, bundled rules only   {:7.1} MiB/s", median(ts_bundled));
+    println!("  defaults / bundled rules only          {:7.2}", median(r_list));
     println!("  trackstrip / empty-handler floor       {:7.2}", median(r_empty));
     println!("  trackstrip / no-handler floor          {:7.2}", median(r_bare));
 }

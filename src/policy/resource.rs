@@ -54,7 +54,13 @@ pub struct ResourceUrl<'a> {
 impl ResourceUrl<'_> {
     /// The absolute URL, as a browser would request it.
     pub fn to_url_string(&self) -> String {
-        format!("{}://{}{}", self.scheme, self.host, self.path)
+        // Not `format!`: this runs for every URL a list is asked about, and formatting costs
+        // more than the copy.
+        let mut url = String::with_capacity(self.scheme.len() + 3 + self.host.len() + self.path.len());
+        for part in [self.scheme, "://", &self.host, &self.path] {
+            url.push_str(part);
+        }
+        url
     }
 
     pub fn into_owned(self) -> ResourceUrl<'static> {

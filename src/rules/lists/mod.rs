@@ -11,6 +11,8 @@
 pub mod builtin;
 mod header;
 mod hosts;
+mod memo;
+mod pattern;
 mod prefilter;
 
 pub use header::ListHeader;
@@ -21,6 +23,7 @@ use super::trackers::Category;
 use crate::policy::RequestKind;
 use adblock::lists::{FilterSet, ParseOptions, ParsedLine, RuleTypes, parse_filter};
 use hosts::{HostFilter, HostIndex, plain_host};
+use memo::LAST_PREFIX;
 use prefilter::{Prefilter, PrefilterBuilder};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -77,6 +80,8 @@ pub struct ListInfo {
 
 /// The lists, compiled. Send + Sync (adblock is built without `single-thread`).
 pub struct ListSet {
+    /// This set among all made by the process (see `memo`).
+    id: u64,
     engine: adblock::Engine,
     hosts: HostIndex,
     prefilter: Prefilter,
@@ -185,7 +190,7 @@ impl ListSet {
         // Unoptimized: the optimizer fuses filters and loses which line a hit came from; the
         // prefilter already keeps the engine off the hot path.
         let engine = adblock::Engine::new_with_filter_set_no_optimize(set);
-        ListSet { engine, hosts, prefilter: prefilter.build(), lists }
+        ListSet { id: memo::next_set_id(), engine, hosts, prefilter: prefilter.build(), lists }
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -206,8 +211,17 @@ impl ListSet {
         if q.host.is_empty() {
             return None;
         }
-        let candidates = self.prefilter.scan(q.url, q.kind, q.page_host);
-        if let Some((suffix, f)) = self.hosts.find(q.host, q.third_party) {
+        let (candidates, host_filter) = LAST_PREFIX.with_borrow_mut(|last| {
+            let end = prefilter::prefix_end(q.url);
+            if !last.is_for(self.id, &q.url[..end], q) {
+                last.set_for(self.id, &q.url[..end], q);
+                last.host_filter = self.hosts.find(q.host, q.third_party).map(|(suffix, f)| (suffix.len(), f));
+                self.prefilter.prefix_runs(q.url, end, q.page_host, &mut last.runs);
+            }
+            (self.prefilter.scan(q.url, q.kind, q.page_host, Some(&last.runs)), last.host_filter)
+        });
+        if let Some((suffix_len, f)) = host_filter {
+            let suffix = &q.host[q.host.len() - suffix_len..];
             if candidates.exception {
                 let res = self.engine.check_network_request_subset(&self.request(q), true, false);
                 if let Some(hit) = res.exception.as_ref().map(|e| self.hit(e, true)) {

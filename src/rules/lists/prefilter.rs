@@ -3,30 +3,20 @@
 //! A filter matches only URLs that hold each literal run of its pattern (the text between `*`,
 //! `^` and `|`, case aside). Most runs hold a *bounded token*: letters and digits with a
 //! non-alphanumeric character, a `^` or an anchor on both sides, which must then be a whole
-//! token of the URL. So each filter is keyed by its longest such token that is not common in URLs: a URL's tokens
-//! are hashed in one pass, the few that key a filter have its run checked, and only a URL
-//! holding a whole run goes to the engine (about 4 µs a call). Runs with no bounded token
-//! (`analytics`, unanchored) are searched for; filters with no run (a regex,
-//! `$ping,third-party`) send every request of their types to the engine.
+//! token of the URL. So each filter is keyed by its longest such token that is not common in
+//! URLs: a URL's tokens are hashed in one pass, the few that key a filter have its run checked
+//! (and the filter's other runs looked for), and only a URL holding them all goes to the engine
+//! (about 4 µs a call). A `/regex/` filter is keyed the same way by the text it surely holds.
+//! Runs with no bounded token (`analytics`, unanchored) are searched for; filters with nothing
+//! to look for (`$ping,third-party`) send every request of their types, on their sites when
+//! they name some, to the engine.
 
+use super::pattern::{Pattern, pages_of, regex_literal};
 use crate::policy::RequestKind;
 use adblock::filters::network::{NetworkFilter, NetworkFilterMask};
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use foldhash::HashMap;
 
-/// Tokens this common in URLs key a filter only when it has no other: they would send a run
-/// check to most URLs.
-const COMMON_TOKENS: &[&str] = &[
-    "http", "https", "www", "com", "net", "org", "html", "htm", "php", "aspx", "js", "css", "json", "gif", "png",
-    "jpg", "jpeg", "svg", "webp", "ico", "woff", "woff2", "min", "static", "cdn", "img", "image", "images", "assets",
-    "wp", "content", "uploads", "api", "amp", "src", "index", "true", "false", "null", "utm", "source", "id", "v1",
-    "v2",
-];
-
-/// Shorter runs than this occur in too many URLs to rule anything out.
-const MIN_RUN: usize = 3;
-/// Tokens shorter than this are common too (`0`, `tr`): a key of last resort.
-const RARE_TOKEN: usize = 3;
 /// Bits in the token filter: a URL's token is looked up only when its bit is set.
 const BITS: usize = 1 << 16;
 
@@ -49,14 +39,34 @@ struct Run {
     /// `$domain=a.example|b.example`: the filter applies only on these sites' pages (hashes
     /// of the names; empty = any page). Thousands of EasyPrivacy's filters are site-specific.
     pages: Box<[u64]>,
+    /// The filter's other literal runs, each of which the URL must hold too
+    /// (`||cdn.example^*/track.js`: a URL on the host is asked only if it has `/track.js`).
+    others: Box<[Box<[u8]>]>,
+}
+
+/// The filter a searched-for run belongs to: an exception or not, and its request types.
+#[derive(Clone, Copy)]
+struct LooseKind {
+    exception: bool,
+    types: u32,
+}
+
+/// A filter with no literal run that applies only on some sites' pages: asked for the
+/// request types it names, on those sites only.
+struct SiteOnly {
+    types: u32,
+    pages: Box<[u64]>,
+    exception: bool,
 }
 
 #[derive(Default)]
 pub(super) struct PrefilterBuilder {
     runs: Vec<Run>,
     keyed: HashMap<u64, Vec<u32>>,
-    /// Runs with no usable token: (run, exception).
-    loose: Vec<(String, bool)>,
+    /// Runs with no usable token, searched for.
+    loose: Vec<String>,
+    loose_kinds: Vec<LooseKind>,
+    site_only: Vec<SiteOnly>,
     always_block: u32,
     always_exception: u32,
 }
@@ -65,9 +75,10 @@ pub(super) struct Prefilter {
     runs: Vec<Run>,
     bits: Box<[u64]>,
     keyed: HashMap<u64, Vec<u32>>,
-    /// Runs with no usable token, searched directly: those of blocking filters, of exceptions.
-    loose_block: Option<AhoCorasick>,
-    loose_exception: Option<AhoCorasick>,
+    /// Runs with no usable token, searched directly; what each is the run of, by pattern id.
+    loose: Option<AhoCorasick>,
+    loose_kinds: Vec<LooseKind>,
+    site_only: Vec<SiteOnly>,
     /// Request types (bits of [`kind_bit`]) that some filter without a run applies to.
     always_block: u32,
     always_exception: u32,
@@ -81,23 +92,48 @@ impl PrefilterBuilder {
             return; // never blocks a request by itself
         }
         let shape = Pattern::of(line.trim());
-        let run = (!f.mask.contains(NetworkFilterMask::IS_COMPLETE_REGEX)).then(|| shape.best()).flatten();
-        let Some((run, token)) = run else {
-            let types = type_bits(f.mask);
-            if exception {
-                self.always_exception |= types;
-            } else {
-                self.always_block |= types;
-            }
-            return;
+        // A regex is looked for by the longest text it surely holds, if any.
+        let literal;
+        let shape = if f.mask.contains(NetworkFilterMask::IS_COMPLETE_REGEX) {
+            let Some(lit) = regex_literal(shape.text) else {
+                return self.no_run(f.mask, line, exception);
+            };
+            literal = lit;
+            Pattern { text: &literal, host_anchor: false, left_anchor: false, right_anchor: false }
+        } else {
+            shape
         };
-        match token {
+        let Some(best) = shape.best() else {
+            return self.no_run(f.mask, line, exception);
+        };
+        match best.token {
             Some((t, token_at)) => {
                 let id = u32::try_from(self.runs.len()).unwrap_or(u32::MAX);
-                self.runs.push(Run { text: run.as_bytes().into(), token_at, exception, pages: pages_of(line) });
+                let others = best.others.iter().map(|o| o.as_bytes().into()).collect();
+                let text = best.run.as_bytes().into();
+                self.runs.push(Run { text, token_at, exception, pages: pages_of(line), others });
                 self.keyed.entry(token_hash(t.as_bytes())).or_default().push(id);
             }
-            None => self.loose.push((run.to_string(), exception)),
+            None => self.search_for(best.run.to_string(), f.mask, exception),
+        }
+    }
+
+    fn search_for(&mut self, run: String, mask: NetworkFilterMask, exception: bool) {
+        self.loose.push(run);
+        self.loose_kinds.push(LooseKind { exception, types: type_bits(mask) });
+    }
+
+    /// A filter with nothing to look for: every request of its types is asked (on its sites
+    /// only, when it names them).
+    fn no_run(&mut self, mask: NetworkFilterMask, line: &str, exception: bool) {
+        let types = type_bits(mask);
+        let pages = pages_of(line);
+        if !pages.is_empty() {
+            self.site_only.push(SiteOnly { types, pages, exception });
+        } else if exception {
+            self.always_exception |= types;
+        } else {
+            self.always_block |= types;
         }
     }
 
@@ -107,203 +143,161 @@ impl PrefilterBuilder {
             let b = (h as usize) % BITS;
             bits[b / 64] |= 1 << (b % 64);
         }
-        let automaton = |exception: bool| {
-            let patterns: Vec<&str> = self.loose.iter().filter(|l| l.1 == exception).map(|l| l.0.as_str()).collect();
-            (!patterns.is_empty()).then(|| AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns))
-        };
-        let (loose_block, loose_exception) = (automaton(false), automaton(true));
-        // Where an automaton failed to build, every request is asked.
-        let failed = |a: &Option<Result<AhoCorasick, _>>| if matches!(a, Some(Err(_))) { u32::MAX } else { 0 };
+        // A DFA: URLs are short, and every one is searched.
+        let loose = (!self.loose.is_empty()).then(|| {
+            AhoCorasick::builder().ascii_case_insensitive(true).kind(Some(AhoCorasickKind::DFA)).build(&self.loose)
+        });
+        // Should the automaton fail to build, every request is asked.
+        let failed = if matches!(loose, Some(Err(_))) { u32::MAX } else { 0 };
         Prefilter {
-            always_block: self.always_block | failed(&loose_block),
-            always_exception: self.always_exception | failed(&loose_exception),
+            always_block: self.always_block | failed,
+            always_exception: self.always_exception | failed,
             runs: self.runs,
+            site_only: self.site_only,
             bits,
             keyed: self.keyed,
-            loose_block: loose_block.and_then(Result::ok),
-            loose_exception: loose_exception.and_then(Result::ok),
+            loose: loose.and_then(Result::ok),
+            loose_kinds: self.loose_kinds,
         }
     }
 }
 
+/// What a URL prefix (scheme and authority) brings, worked out once for the URLs of a page
+/// that share it: the runs keyed by its tokens that apply on the page and may hold.
+#[derive(Default)]
+pub(super) struct PrefixRuns {
+    /// The prefix's length: the tokens past it are looked up per URL.
+    end: usize,
+    /// (run, where its token starts).
+    runs: Vec<(u32, usize)>,
+}
+
 impl Prefilter {
-    /// Which kinds of filter could match `url` (as the engine will be given it).
-    pub fn scan(&self, url: &str, kind: RequestKind, page_host: &str) -> Candidates {
+    /// Works out what `url[..end]` brings for a page on `page_host`. `end` must be where a token
+    /// can't go on (a `/`, `?`, `#` or the URL's end).
+    pub fn prefix_runs(&self, url: &str, end: usize, page_host: &str, into: &mut PrefixRuns) {
+        let url = url.as_bytes();
+        into.end = end;
+        into.runs.clear();
+        for (id, start) in self.keyed_in(url, 0, end, page_host) {
+            let run = &self.runs[id as usize];
+            // A run that ends inside the prefix holds or not for every URL sharing it.
+            let inside = start >= run.token_at && start - run.token_at + run.text.len() <= end;
+            if !inside || run.holds(url, start) {
+                into.runs.push((id, start));
+            }
+        }
+    }
+
+    /// Which kinds of filter could match `url` (as the engine will be given it). `known`: what
+    /// its prefix brings, when worked out already.
+    pub fn scan(&self, url: &str, kind: RequestKind, page_host: &str, known: Option<&PrefixRuns>) -> Candidates {
         let bit = kind_bit(kind);
         let mut found = Candidates { block: self.always_block & bit != 0, exception: self.always_exception & bit != 0 };
         let url = url.as_bytes();
-        for token in tokens(url) {
+        let (from, known) = known.map_or((0, &[][..]), |k| (k.end, k.runs.as_slice()));
+        for (id, start) in known.iter().copied().chain(self.keyed_in(url, from, url.len(), page_host)) {
+            let run = &self.runs[id as usize];
+            let seen = if run.exception { found.exception } else { found.block };
+            if !seen && run.holds(url, start) && run.others_in(url) {
+                if run.exception {
+                    found.exception = true;
+                } else {
+                    found.block = true;
+                }
+            }
+        }
+        for s in self.site_only.iter().filter(|s| s.types & bit != 0 && applies_on(&s.pages, page_host)) {
+            if s.exception {
+                found.exception = true;
+            } else {
+                found.block = true;
+            }
+        }
+        // Most URLs hold no searched-for run: the fast search says so before the overlapping one
+        // (a run of another request type must not hide one of this type) looks at types.
+        if let Some(ac) = self.loose.as_ref().filter(|ac| ac.is_match(url)) {
+            for m in ac.find_overlapping_iter(url) {
+                if found.block && found.exception {
+                    break;
+                }
+                match self.loose_kinds[m.pattern().as_usize()] {
+                    k if k.types & bit == 0 => {}
+                    k if k.exception => found.exception = true,
+                    _ => found.block = true,
+                }
+            }
+        }
+        found
+    }
+
+    /// The runs keyed by the tokens of `url[from..to]` that apply on the page, with where
+    /// their token starts.
+    fn keyed_in<'s>(
+        &'s self,
+        url: &'s [u8],
+        from: usize,
+        to: usize,
+        page_host: &'s str,
+    ) -> impl Iterator<Item = (u32, usize)> + 's {
+        tokens(&url[from..to]).flat_map(move |token| {
             // `token` is a subslice of `url`: its offset places the run around it.
             let start = token.as_ptr() as usize - url.as_ptr() as usize;
             let h = token_hash(token);
             let b = (h as usize) % BITS;
-            if self.bits[b / 64] & (1 << (b % 64)) == 0 {
-                continue;
-            }
-            for &id in self.keyed.get(&h).map_or(&[][..], Vec::as_slice) {
-                let run = &self.runs[id as usize];
-                let seen = if run.exception { found.exception } else { found.block };
-                if !seen && run.holds(url, start) && run.applies_on(page_host) {
-                    if run.exception {
-                        found.exception = true;
-                    } else {
-                        found.block = true;
-                    }
-                }
-            }
-        }
-        found.block = found.block || self.loose_block.as_ref().is_some_and(|ac| ac.is_match(url));
-        found.exception = found.exception || self.loose_exception.as_ref().is_some_and(|ac| ac.is_match(url));
-        found
+            let ids = if self.bits[b / 64] & (1 << (b % 64)) == 0 { None } else { self.keyed.get(&h) };
+            let ids = ids.map_or(&[][..], Vec::as_slice);
+            ids.iter()
+                .filter(move |&&id| applies_on(&self.runs[id as usize].pages, page_host))
+                .map(move |&id| (id, start))
+        })
     }
 
     /// Bytes held (an estimate: runs, the token table and the loose automaton).
     pub fn memory_usage(&self) -> usize {
         let runs: usize = self.runs.iter().map(|r| r.text.len() + 24).sum();
-        let loose: usize = self.loose_block.iter().chain(&self.loose_exception).map(AhoCorasick::memory_usage).sum();
+        let loose = self.loose.as_ref().map_or(0, AhoCorasick::memory_usage) + self.loose_kinds.len() * 8;
         runs + self.keyed.len() * 48 + BITS / 8 + loose
     }
 }
 
-/// The sites a filter is limited to (`$domain=a.example|b.example`, or `from=`), hashed; empty
-/// when it applies on any page, or when its list has exclusions (`~a.example`) or entities
-/// (`ebay.*`): those are left to the engine.
-fn pages_of(line: &str) -> Box<[u64]> {
-    let Some((_, options)) = line.rsplit_once('$') else { return Box::new([]) };
-    let Some(list) = options.split(',').find_map(|o| o.strip_prefix("domain=").or_else(|| o.strip_prefix("from=")))
-    else {
-        return Box::new([]);
-    };
-    let names: Vec<&str> = list.split('|').map(str::trim).collect();
-    if names.iter().any(|n| n.is_empty() || n.starts_with('~') || n.ends_with('*')) {
-        return Box::new([]);
+/// Is a page on `page_host` one a filter limited to `pages` applies on? (None named, or an
+/// unknown page: maybe.)
+fn applies_on(pages: &[u64], page_host: &str) -> bool {
+    if pages.is_empty() || page_host.is_empty() {
+        return true;
     }
-    names.iter().map(|n| super::hosts::hash(&n.to_ascii_lowercase())).collect()
-}
-
-/// A filter's pattern as ABP reads it: `@@` and the options after the last `$` taken off,
-/// and its anchors noted.
-struct Pattern<'a> {
-    text: &'a str,
-    /// `||`: the text starts at a host name's label boundary.
-    host_anchor: bool,
-    /// `|` at the start or the end: the URL starts or ends there.
-    left_anchor: bool,
-    right_anchor: bool,
+    let mut rest = page_host;
+    loop {
+        if pages.binary_search(&super::hosts::hash(rest)).is_ok() {
+            return true;
+        }
+        match rest.split_once('.') {
+            Some((_, parent)) if !parent.is_empty() => rest = parent,
+            _ => return false,
+        }
+    }
 }
 
 impl Run {
     /// Does the URL hold this run around the token found at `start`? (Should a hash collision
     /// bring another token here, the bytes compared are still the whole run.)
-    /// Is a page on `page_host` one this run's filter applies on? (Unknown page: maybe.)
-    fn applies_on(&self, page_host: &str) -> bool {
-        if self.pages.is_empty() || page_host.is_empty() {
-            return true;
-        }
-        let mut rest = page_host;
-        loop {
-            if self.pages.contains(&super::hosts::hash(rest)) {
-                return true;
-            }
-            match rest.split_once('.') {
-                Some((_, parent)) if !parent.is_empty() => rest = parent,
-                _ => return false,
-            }
-        }
-    }
-
     fn holds(&self, url: &[u8], start: usize) -> bool {
         start >= self.token_at
             && start - self.token_at + self.text.len() <= url.len()
             && url[start - self.token_at..start - self.token_at + self.text.len()].eq_ignore_ascii_case(&self.text)
     }
-}
 
-impl<'a> Pattern<'a> {
-    fn of(line: &'a str) -> Pattern<'a> {
-        let line = line.strip_prefix("@@").unwrap_or(line);
-        let mut text = line.rfind('$').map_or(line, |i| &line[..i]);
-        let host_anchor = text.starts_with("||");
-        let left_anchor = !host_anchor && text.starts_with('|');
-        text = text.trim_start_matches('|');
-        let right_anchor = text.len() > 1 && text.ends_with('|');
-        if right_anchor {
-            text = &text[..text.len() - 1];
-        }
-        Pattern { text, host_anchor, left_anchor, right_anchor }
-    }
-
-    /// The literal run to look for and, when it has one, the bounded token that keys it (and
-    /// its offset in the run): the longest uncommon token of three bytes or more, else the
-    /// longest token; with no bounded token at all, the longest run, to be searched for.
-    fn best(&self) -> Option<(&'a str, Option<(&'a str, usize)>)> {
-        let b = self.text.as_bytes();
-        // (rank, token start, end, run index); a higher rank keys fewer URLs.
-        let mut best_token: Option<((bool, usize), usize, usize, usize)> = None;
-        let runs: Vec<(usize, usize)> = split_runs(self.text);
-        for (ri, &(rs, re)) in runs.iter().enumerate() {
-            let mut i = rs;
-            while i < re {
-                if !b[i].is_ascii_alphanumeric() {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < re && b[i].is_ascii_alphanumeric() {
-                    i += 1;
-                }
-                let left = start > rs || self.bounded_before(rs);
-                let right = i < re || self.bounded_after(re);
-                let tok = &self.text[start..i];
-                let rare = tok.len() >= RARE_TOKEN && !COMMON_TOKENS.iter().any(|c| c.eq_ignore_ascii_case(tok));
-                let rank = (rare, tok.len());
-                if left && right && best_token.is_none_or(|(r, ..)| r < rank) {
-                    best_token = Some((rank, start, i, ri));
-                }
-            }
-        }
-        if let Some((_, s, e, ri)) = best_token {
-            let (rs, re) = runs[ri];
-            return Some((&self.text[rs..re], Some((&self.text[s..e], s - rs))));
-        }
-        let (rs, re) = runs.into_iter().max_by_key(|(s, e)| e - s)?;
-        (re - rs >= MIN_RUN).then(|| (&self.text[rs..re], None))
-    }
-
-    /// Is the character before a run starting at `at` surely not a letter or digit in a
-    /// matching URL? True after a `^` separator or at an anchored start.
-    fn bounded_before(&self, at: usize) -> bool {
-        if at == 0 {
-            return self.host_anchor || self.left_anchor;
-        }
-        self.text.as_bytes()[at - 1] == b'^'
-    }
-
-    /// The same after a run ending at `at`.
-    fn bounded_after(&self, at: usize) -> bool {
-        if at == self.text.len() {
-            return self.right_anchor;
-        }
-        self.text.as_bytes()[at] == b'^'
+    /// Does the URL hold the filter's other runs too (anywhere: order is the engine's to check)?
+    fn others_in(&self, url: &[u8]) -> bool {
+        self.others.iter().all(|o| url.windows(o.len()).any(|w| w.eq_ignore_ascii_case(o)))
     }
 }
 
-/// The literal runs of a pattern, as byte ranges: what lies between `*`, `^` and `|`.
-fn split_runs(text: &str) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if matches!(b, b'*' | b'^' | b'|') {
-            if i > start {
-                runs.push((start, i));
-            }
-            start = i + 1;
-        }
-    }
-    if text.len() > start {
-        runs.push((start, text.len()));
-    }
-    runs
+/// Where a URL's scheme and authority end: at the `/`, `?` or `#` after `://`, or its end.
+pub(super) fn prefix_end(url: &str) -> usize {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    url[after..].find(['/', '?', '#']).map_or(url.len(), |i| after + i)
 }
 
 /// The maximal runs of ASCII letters and digits in a URL.
@@ -362,6 +356,15 @@ mod tests {
         b.build()
     }
 
+    /// Scans from scratch and with the URL's prefix worked out first: the answers agree.
+    fn scan(p: &Prefilter, url: &str, kind: RequestKind, page: &str) -> Candidates {
+        let plain = p.scan(url, kind, page, None);
+        let mut known = PrefixRuns::default();
+        p.prefix_runs(url, prefix_end(url), page, &mut known);
+        assert_eq!(p.scan(url, kind, page, Some(&known)), plain, "{url}");
+        plain
+    }
+
     #[test]
     fn runs_rule_urls_out() {
         let p = prefilter(&[
@@ -371,7 +374,7 @@ mod tests {
             "&ev=PageView&",
             "/0.gif?",
         ]);
-        let scan = |u| p.scan(u, RequestKind::Image, "news.example");
+        let scan = |u| scan(&p, u, RequestKind::Image, "news.example");
         assert_eq!(scan("https://news.example/img/a.jpg"), Candidates::default());
         assert_eq!(scan("https://news.example/pixel.gifx"), Candidates::default(), "the whole run, not the token");
         assert!(scan("https://a.example/x/PIXEL.GIF?x=1").block, "case-insensitive");
@@ -384,39 +387,53 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_bounded_or_not_used() {
-        let best = |l: &str| Pattern::of(l).best().map(|(r, t)| (r.to_string(), t.map(|(t, _)| t.to_string())));
-        assert_eq!(best("/pixel.gif?"), Some(("/pixel.gif?".into(), Some("pixel".into()))));
-        assert_eq!(best("||tracker.example^$third-party"), Some(("tracker.example".into(), Some("tracker".into()))));
-        // `analytics` touches the pattern's unanchored end: a URL may go on with letters.
-        assert_eq!(best("analytics"), Some(("analytics".into(), None)));
-        assert_eq!(best("|https://x.example/a|"), Some(("https://x.example/a".into(), Some("example".into()))));
-        assert_eq!(best("*/beacon*"), Some(("/beacon".into(), None)));
-        assert_eq!(best("@@||keep.example/x^$image"), Some(("keep.example/x".into(), Some("example".into()))));
-    }
-
-    #[test]
     fn site_limited_filters_are_asked_only_on_their_sites() {
         let p = prefilter(&[
             "||127.0.0.1^$third-party,domain=bank.example|shop.example",
             "/track.gif$domain=~news.example",
         ]);
-        let img = |page| p.scan("http://127.0.0.1/img/a.jpg", RequestKind::Image, page).block;
+        let img = |page| scan(&p, "http://127.0.0.1/img/a.jpg", RequestKind::Image, page).block;
         assert!(!img("news.example"));
         assert!(img("www.bank.example") && img("shop.example"));
         assert!(!img("bank.example.net"));
         assert!(img(""), "an unknown page: maybe");
         assert!(
-            p.scan("https://x.example/track.gif", RequestKind::Image, "other.example").block,
+            scan(&p, "https://x.example/track.gif", RequestKind::Image, "other.example").block,
             "exclusions: the engine decides"
         );
     }
 
     #[test]
     fn filters_without_a_run_ask_for_their_types() {
-        let p = prefilter(&["$ping,third-party", "/^https?:\\/\\/x\\.example\\//$script"]);
-        assert!(p.scan("https://a.example/", RequestKind::Ping, "").block);
-        assert!(p.scan("https://a.example/", RequestKind::Script, "").block, "a regex is always asked");
-        assert!(!p.scan("https://a.example/", RequestKind::Image, "").block);
+        let p = prefilter(&["$ping,third-party", "/^https?:\\/\\/[a-z]+\\.com\\//$script", "/stats$image"]);
+        assert!(scan(&p, "https://a.example/", RequestKind::Ping, "").block);
+        assert!(scan(&p, "https://a.example/", RequestKind::Script, "").block, "a regex with nothing sure in it");
+        assert!(!scan(&p, "https://a.example/", RequestKind::Image, "").block);
+        assert!(scan(&p, "https://a.example/stats", RequestKind::Image, "").block);
+        assert!(
+            !scan(&p, "https://a.example/stats", RequestKind::Stylesheet, "").block,
+            "a searched run keeps its types"
+        );
+    }
+
+    #[test]
+    fn site_limited_filters_without_a_run_ask_only_on_their_sites() {
+        let p = prefilter(&["$third-party,xmlhttprequest,domain=subs.example"]);
+        assert!(scan(&p, "https://a.example/x", RequestKind::Xhr, "www.subs.example").block);
+        assert!(!scan(&p, "https://a.example/x", RequestKind::Xhr, "news.example").block);
+    }
+
+    #[test]
+    fn every_run_of_a_filter_must_be_there() {
+        let p = prefilter(&["||cdn.example^*/fbds.js$third-party"]);
+        assert!(scan(&p, "https://cdn.example/en_US/FBDS.js", RequestKind::Script, "").block);
+        assert!(!scan(&p, "https://cdn.example/en_US/sdk.js", RequestKind::Script, "").block);
+    }
+
+    #[test]
+    fn regexes_are_searched_for_the_text_they_surely_hold() {
+        let p = prefilter(&[r"/^https?:\/\/pov\.spectrum\.net\/[a-zA-Z0-9]{14,}\.js/$script"]);
+        assert!(scan(&p, "https://POV.spectrum.net/abcdefghijklmnop.js", RequestKind::Script, "").block);
+        assert!(!scan(&p, "https://cdn.example/app.js", RequestKind::Script, "").block);
     }
 }

@@ -75,16 +75,36 @@ fn the_fast_paths_answer_like_the_engine_alone() {
         .add_filter_list(text.clone(), ParseOptions { rule_types: RuleTypes::NetworkOnly, ..ParseOptions::default() });
     let engine = adblock::Engine::new_with_filter_set(reference);
     let mut urls: Vec<String> = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(i, l)| i % 7 == 0 && is_network_filter(l)) {
-        let pattern = line.trim_start_matches("@@").split('$').next().unwrap_or("");
+    // The page each URL is also asked from: the first site its filter is limited to, if any.
+    let mut sites: Vec<String> = Vec::new();
+    // Every filter the prefilter keys (plain host filters: one in seven), with its runs
+    // together, apart (`a^*b` written `a/x/b`) and, for a regex, nothing of it.
+    let keyed = |l: &str| plain_host(l).is_none();
+    for (i, line) in text.lines().enumerate().filter(|(i, l)| is_network_filter(l) && (i % 7 == 0 || keyed(l))) {
+        let (pattern, options) = line.trim_start_matches("@@").split_once('$').unwrap_or((line, ""));
         let literal = pattern.trim_start_matches('|').replace(['*', '^', '|'], "/");
+        let site = options.split(',').find_map(|o| o.strip_prefix("domain=")).and_then(|d| d.split('|').next());
+        let site = site.filter(|d| !d.starts_with('~')).unwrap_or("news.example");
         if pattern.starts_with("||") {
             urls.push(format!("https://{literal}"));
-            urls.push(format!("https://sub{i}.{literal}?x=1"));
+            urls.push(format!("https://sub{i}.{}?x=1", literal.replacen('/', "/x/", 1)));
+            sites.extend([site.to_string(), site.to_string()]);
         } else {
             urls.push(format!("https://news.example/a{literal}b"));
+            sites.push(site.to_string());
         }
     }
+    // URLs the list's regex filters match.
+    urls.extend(
+        [
+            "https://cdn.jsdelivr.net/npm/abcdef@latest/dist/script.min.js",
+            "https://pov.spectrum.net/abcdefghijklmnop.js",
+            "https://tmx.tdbank.com/abcdefghijklmn.js",
+            "https://www.kroger.com/content////////////////////////x",
+        ]
+        .map(String::from),
+    );
+    sites.extend(["news.example", "spectrum.net", "td.com", "kroger.com"].map(String::from));
     let pages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
     for entry in std::fs::read_dir(pages).unwrap() {
         let page = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
@@ -92,16 +112,29 @@ fn the_fast_paths_answer_like_the_engine_alone() {
             let url: String = page[at..].chars().take_while(|c| !"\"' <>)\\".contains(*c)).collect();
             if url.starts_with("http://") || url.starts_with("https://") {
                 urls.push(url.replace("&amp;", "&"));
+                sites.push("news.example".into());
             }
         }
     }
-    assert!(urls.len() > 10_000, "{}", urls.len());
+    assert!(urls.len() > 20_000, "{}", urls.len());
+    // Pass by pass, so that URLs sharing a prefix follow one another as in a page (the list
+    // set remembers the last prefix); the last pass, sorted, puts every such URL together.
+    let mut sorted: Vec<usize> = (0..urls.len()).collect();
+    sorted.sort_by(|&a, &b| urls[a].cmp(&urls[b]));
+    let in_order: Vec<usize> = (0..urls.len()).collect();
     let mut blocked = 0;
-    for url in &urls {
-        let Some(host) = url.split('/').nth(2).map(|h| h.split(':').next().unwrap_or("").to_ascii_lowercase()) else {
-            continue;
-        };
-        for (page_host, kind) in [("news.example", RequestKind::Script), ("", RequestKind::Image)] {
+    for pass in 0..4 {
+        for &n in if pass == 3 { &sorted } else { &in_order } {
+            let url = &urls[n];
+            let Some(host) = url.split('/').nth(2).map(|h| h.split(':').next().unwrap_or("").to_ascii_lowercase())
+            else {
+                continue;
+            };
+            let (page_host, kind) = match pass {
+                0 | 3 => ("news.example", RequestKind::Script),
+                1 => ("", RequestKind::Image),
+                _ => (sites[n].as_str(), RequestKind::Xhr),
+            };
             let q = ListQuery { host: &host, page_host, ..query(url, page_host, kind) };
             let ours = fast.check(&q).map(|h| h.exception);
             let req =
@@ -117,4 +150,26 @@ fn the_fast_paths_answer_like_the_engine_alone() {
         }
     }
     assert!(blocked > 5_000, "the URLs exercise the filters ({blocked} blocked)");
+}
+
+/// The set remembers the last URL prefix it judged: a new page, or the same host seen as
+/// first-party, is judged anew.
+#[test]
+fn a_prefix_is_judged_again_for_another_page() {
+    let s = ListSet::from_texts(vec![(
+        "l.txt".into(),
+        "||127.0.0.1^$third-party,domain=bank.example\n||cdn.example^$third-party\n".into(),
+    )]);
+    let local = |page| s.check(&query("http://127.0.0.1/a.js", page, RequestKind::Script)).is_some();
+    assert!(!local("news.example"));
+    assert!(local("bank.example"));
+    assert!(!local("news.example"));
+    let cdn = |page| s.check(&query("https://cdn.example/a.js", page, RequestKind::Script)).is_some();
+    assert!(cdn("news.example"));
+    assert!(!cdn("cdn.example"), "first-party");
+    assert!(cdn("news.example"));
+    // Another set, even one holding other filters at the same address, starts afresh.
+    drop(s);
+    let other = ListSet::from_texts(vec![("m.txt".into(), "||other.example^\n".into())]);
+    assert!(other.check(&query("https://cdn.example/a.js", "news.example", RequestKind::Script)).is_none());
 }
