@@ -14,7 +14,7 @@
 use super::pattern::{Pattern, pages_of, regex_literal};
 use crate::policy::RequestKind;
 use adblock::filters::network::{NetworkFilter, NetworkFilterMask};
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use foldhash::HashMap;
 
 /// Bits in the token filter: a URL's token is looked up only when its bit is set.
@@ -143,10 +143,8 @@ impl PrefilterBuilder {
             let b = (h as usize) % BITS;
             bits[b / 64] |= 1 << (b % 64);
         }
-        // A DFA: URLs are short, and every one is searched.
-        let loose = (!self.loose.is_empty()).then(|| {
-            AhoCorasick::builder().ascii_case_insensitive(true).kind(Some(AhoCorasickKind::DFA)).build(&self.loose)
-        });
+        let loose =
+            (!self.loose.is_empty()).then(|| AhoCorasick::builder().ascii_case_insensitive(true).build(&self.loose));
         // Should the automaton fail to build, every request is asked.
         let failed = if matches!(loose, Some(Err(_))) { u32::MAX } else { 0 };
         Prefilter {
@@ -179,14 +177,14 @@ impl Prefilter {
         let url = url.as_bytes();
         into.end = end;
         into.runs.clear();
-        for (id, start) in self.keyed_in(url, 0, end, page_host) {
+        self.keyed_in(url, 0, end, page_host, |id, start| {
             let run = &self.runs[id as usize];
             // A run that ends inside the prefix holds or not for every URL sharing it.
             let inside = start >= run.token_at && start - run.token_at + run.text.len() <= end;
             if !inside || run.holds(url, start) {
                 into.runs.push((id, start));
             }
-        }
+        });
     }
 
     /// Which kinds of filter could match `url` (as the engine will be given it). `known`: what
@@ -196,7 +194,7 @@ impl Prefilter {
         let mut found = Candidates { block: self.always_block & bit != 0, exception: self.always_exception & bit != 0 };
         let url = url.as_bytes();
         let (from, known) = known.map_or((0, &[][..]), |k| (k.end, k.runs.as_slice()));
-        for (id, start) in known.iter().copied().chain(self.keyed_in(url, from, url.len(), page_host)) {
+        let mut consider = |id: u32, start: usize| {
             let run = &self.runs[id as usize];
             let seen = if run.exception { found.exception } else { found.block };
             if !seen && run.holds(url, start) && run.others_in(url) {
@@ -206,7 +204,11 @@ impl Prefilter {
                     found.block = true;
                 }
             }
+        };
+        for &(id, start) in known {
+            consider(id, start);
         }
+        self.keyed_in(url, from, url.len(), page_host, consider);
         for s in self.site_only.iter().filter(|s| s.types & bit != 0 && applies_on(&s.pages, page_host)) {
             if s.exception {
                 found.exception = true;
@@ -231,26 +233,32 @@ impl Prefilter {
         found
     }
 
-    /// The runs keyed by the tokens of `url[from..to]` that apply on the page, with where
-    /// their token starts.
-    fn keyed_in<'s>(
-        &'s self,
-        url: &'s [u8],
-        from: usize,
-        to: usize,
-        page_host: &'s str,
-    ) -> impl Iterator<Item = (u32, usize)> + 's {
-        tokens(&url[from..to]).flat_map(move |token| {
-            // `token` is a subslice of `url`: its offset places the run around it.
-            let start = token.as_ptr() as usize - url.as_ptr() as usize;
-            let h = token_hash(token);
+    /// Calls `f(run, where its token starts)` for the runs keyed by the tokens of
+    /// `url[from..to]` that apply on the page. (A plain loop: this runs for every URL.)
+    fn keyed_in(&self, url: &[u8], from: usize, to: usize, page_host: &str, mut f: impl FnMut(u32, usize)) {
+        let mut i = from;
+        loop {
+            while i < to && !url[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let start = i;
+            while i < to && url[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if start == i {
+                return;
+            }
+            let h = token_hash(&url[start..i]);
             let b = (h as usize) % BITS;
-            let ids = if self.bits[b / 64] & (1 << (b % 64)) == 0 { None } else { self.keyed.get(&h) };
-            let ids = ids.map_or(&[][..], Vec::as_slice);
-            ids.iter()
-                .filter(move |&&id| applies_on(&self.runs[id as usize].pages, page_host))
-                .map(move |&id| (id, start))
-        })
+            if self.bits[b / 64] & (1 << (b % 64)) == 0 {
+                continue;
+            }
+            for &id in self.keyed.get(&h).map_or(&[][..], Vec::as_slice) {
+                if applies_on(&self.runs[id as usize].pages, page_host) {
+                    f(id, start);
+                }
+            }
+        }
     }
 
     /// Bytes held (an estimate: runs, the token table and the loose automaton).
@@ -296,13 +304,9 @@ impl Run {
 
 /// Where a URL's scheme and authority end: at the `/`, `?` or `#` after `://`, or its end.
 pub(super) fn prefix_end(url: &str) -> usize {
-    let after = url.find("://").map_or(0, |i| i + 3);
-    url[after..].find(['/', '?', '#']).map_or(url.len(), |i| after + i)
-}
-
-/// The maximal runs of ASCII letters and digits in a URL.
-fn tokens(url: &[u8]) -> impl Iterator<Item = &[u8]> {
-    url.split(|b| !b.is_ascii_alphanumeric()).filter(|t| !t.is_empty())
+    let b = url.as_bytes();
+    let after = memchr::memchr(b':', b).filter(|&i| b[i + 1..].starts_with(b"//")).map_or(0, |i| i + 3);
+    b[after..].iter().position(|c| matches!(c, b'/' | b'?' | b'#')).map_or(b.len(), |i| after + i)
 }
 
 /// A token's hash, case aside, in constant time: its first and last eight bytes and its
