@@ -178,10 +178,8 @@ impl Prefilter {
         into.end = end;
         into.runs.clear();
         self.keyed_in(url, 0, end, page_host, |id, start| {
-            let run = &self.runs[id as usize];
-            // A run that ends inside the prefix holds or not for every URL sharing it.
-            let inside = start >= run.token_at && start - run.token_at + run.text.len() <= end;
-            if !inside || run.holds(url, start) {
+            // What of the run falls inside the prefix is the same for every URL sharing it.
+            if self.runs[id as usize].may_hold(url, start, end) {
                 into.runs.push((id, start));
             }
         });
@@ -238,11 +236,11 @@ impl Prefilter {
     fn keyed_in(&self, url: &[u8], from: usize, to: usize, page_host: &str, mut f: impl FnMut(u32, usize)) {
         let mut i = from;
         loop {
-            while i < to && !url[i].is_ascii_alphanumeric() {
+            while i < to && !ALNUM[usize::from(url[i])] {
                 i += 1;
             }
             let start = i;
-            while i < to && url[i].is_ascii_alphanumeric() {
+            while i < to && ALNUM[usize::from(url[i])] {
                 i += 1;
             }
             if start == i {
@@ -296,6 +294,14 @@ impl Run {
             && url[start - self.token_at..start - self.token_at + self.text.len()].eq_ignore_ascii_case(&self.text)
     }
 
+    /// Could a URL starting with `url[..end]` hold this run around the token at `start`? Its
+    /// bytes before `end` are compared; those after are the URL's own.
+    fn may_hold(&self, url: &[u8], start: usize, end: usize) -> bool {
+        let Some(at) = start.checked_sub(self.token_at) else { return false };
+        let inside = end.saturating_sub(at).min(self.text.len());
+        url[at..at + inside].eq_ignore_ascii_case(&self.text[..inside])
+    }
+
     /// Does the URL hold the filter's other runs too (anywhere: order is the engine's to check)?
     fn others_in(&self, url: &[u8]) -> bool {
         self.others.iter().all(|o| url.windows(o.len()).any(|w| w.eq_ignore_ascii_case(o)))
@@ -308,6 +314,17 @@ pub(super) fn prefix_end(url: &str) -> usize {
     let after = memchr::memchr(b':', b).filter(|&i| b[i + 1..].starts_with(b"//")).map_or(0, |i| i + 3);
     b[after..].iter().position(|c| matches!(c, b'/' | b'?' | b'#')).map_or(b.len(), |i| after + i)
 }
+
+/// ASCII letters and digits, by byte: one load where `is_ascii_alphanumeric` takes three tests.
+static ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
 
 /// A token's hash, case aside, in constant time: its first and last eight bytes and its
 /// length (a collision only costs a run check).
@@ -425,6 +442,20 @@ mod tests {
         let p = prefilter(&["$third-party,xmlhttprequest,domain=subs.example"]);
         assert!(scan(&p, "https://a.example/x", RequestKind::Xhr, "www.subs.example").block);
         assert!(!scan(&p, "https://a.example/x", RequestKind::Xhr, "news.example").block);
+    }
+
+    #[test]
+    fn a_prefix_keeps_only_the_runs_it_could_hold() {
+        let p = prefilter(&["|http://tracker.example/collect"]);
+        let runs = |url: &str| {
+            let mut known = PrefixRuns::default();
+            p.prefix_runs(url, prefix_end(url), "news.example", &mut known);
+            known.runs.len()
+        };
+        assert_eq!(runs("http://tracker.example/collect?x"), 1, "goes on past the prefix: asked per URL");
+        assert_eq!(runs("http://tracker.example.org/collect"), 0, "differs inside the prefix");
+        assert_eq!(runs("https://tracker.example/collect"), 0);
+        assert!(scan(&p, "http://tracker.example/collect?x", RequestKind::Image, "news.example").block);
     }
 
     #[test]
