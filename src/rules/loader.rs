@@ -13,7 +13,8 @@ use super::error::{RuleError, line_of};
 use super::rule_ref::RuleRef;
 use aho_corasick::AhoCorasick;
 use serde::Deserialize;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use toml::Spanned;
 
 #[derive(Deserialize)]
@@ -48,8 +49,14 @@ pub struct LoaderRule {
     stub: String,
     /// Identifiers that are never globals to define (tag names, DOM words).
     not_globals: Vec<String>,
+    /// Stubs made for scripts already read: a site serves the same snippet on every page.
+    stubs_made: Mutex<HashMap<Box<[u8]>, Option<Arc<str>>>>,
     pub rule: RuleRef,
 }
+
+/// Scripts whose stub is remembered (each at most `globals_max_bytes`); the memo starts over
+/// when full.
+const STUBS_REMEMBERED: usize = 64;
 
 /// How consent platforms mark the scripts they hold back.
 #[derive(Default)]
@@ -85,6 +92,7 @@ impl LoaderRule {
             loads,
             stub: def.stub,
             not_globals: def.not_globals,
+            stubs_made: Mutex::default(),
             rule: RuleRef::new(&source, line, "loader: a small inline script that loads a blocked URL"),
         })
     }
@@ -100,12 +108,26 @@ impl LoaderRule {
 
     /// The stub for the globals `script` (a replaced snippet) defines, or None when it defines
     /// none or is too large to read that way (`globals_max_bytes`).
-    pub fn stub_for_script(&self, script: &[u8]) -> Option<String> {
-        if crate::strip::squeezed_len(script) > self.globals_max_bytes {
+    pub fn stub_for_script(&self, script: &[u8]) -> Option<Arc<str>> {
+        if script.len() > self.globals_max_bytes * 4 || crate::strip::squeezed_len(script) > self.globals_max_bytes {
             return None;
         }
+        // A poisoned lock only means another page's stub was being remembered: start over.
+        let mut made = self.stubs_made.lock().unwrap_or_else(|poisoned| {
+            let mut made = poisoned.into_inner();
+            made.clear();
+            made
+        });
+        if let Some(stub) = made.get(script) {
+            return stub.clone();
+        }
         let globals = crate::strip::globals_in(script, |n| self.is_global_candidate(n));
-        (!globals.is_empty()).then(|| self.stub_for(&globals))
+        let stub: Option<Arc<str>> = (!globals.is_empty()).then(|| self.stub_for(&globals).into());
+        if made.len() >= STUBS_REMEMBERED {
+            made.clear();
+        }
+        made.insert(script.into(), stub.clone());
+        stub
     }
 
     /// The stub that keeps `globals` callable; empty when there are none.
@@ -155,5 +177,23 @@ mod tests {
         assert!(load(&short).is_err(), "a 3-character call would match everywhere");
         let empty = "[consent]\nattributes = [\"\"]\nclasses = []\nsrc_attributes = [\"src\"]\n";
         assert!(load(empty).err().expect("empty marker").to_string().contains("empty marker"));
+    }
+
+    #[test]
+    fn a_scripts_stub_is_made_once_and_stays_its_own() {
+        let good = "[loader]\nmax_bytes = 3000\nglobals_max_bytes = 8192\nloads = [\"createElement\"]\nstub = 'NAMES.forEach(function(k){})'\n";
+        let rules = load(good).expect("rules");
+        let loader = rules.snippets.loader.as_ref().expect("loader");
+        let stub = |script: &str| loader.stub_for_script(script.as_bytes()).map(|s| s.to_string());
+        assert_eq!(stub("window.abc = 1;").as_deref(), Some("['abc'].forEach(function(k){})"));
+        // Past the memo's size, every script still gets its own stub.
+        for n in 0..super::STUBS_REMEMBERED * 2 + 3 {
+            let want = format!("['g{n}'].forEach(function(k){{}})");
+            assert_eq!(stub(&format!("window.g{n} = 1;")), Some(want.clone()));
+            assert_eq!(stub(&format!("window.g{n} = 1;")), Some(want), "remembered");
+        }
+        assert_eq!(stub("var x = 1; // a global"), Some("['x'].forEach(function(k){})".into()));
+        assert_eq!(stub("(function(){ var y = 1; })()"), None, "no global");
+        assert_eq!(stub("window.abc = 1;").as_deref(), Some("['abc'].forEach(function(k){})"));
     }
 }

@@ -125,7 +125,7 @@ impl State {
         let mut stub = hit.stub;
         if let Some(extra) = rules.snippets.loader.as_ref().and_then(|l| l.stub_for_script(&self.out[content.clone()]))
         {
-            stub = if stub.is_empty() { extra } else { format!("{stub}\n{extra}") };
+            stub = if stub.is_empty() { extra.to_string() } else { format!("{stub}\n{extra}") };
         }
         let action = if stub.is_empty() { Action::Remove } else { Action::Replace };
         // One event per company: GA's bootstrap and its commands in one script are one tracker.

@@ -267,11 +267,15 @@ impl Prefilter {
     }
 }
 
-/// Is a page on `page_host` one a filter limited to `pages` applies on? (None named, or an
-/// unknown page: maybe.)
+/// Is a page on `page_host` one a filter limited to `pages` applies on? None named: any page.
+/// An unknown page (a navigation, a request without `Referer`) is on none of them, as the
+/// engine decides too.
 fn applies_on(pages: &[u64], page_host: &str) -> bool {
-    if pages.is_empty() || page_host.is_empty() {
+    if pages.is_empty() {
         return true;
+    }
+    if page_host.is_empty() {
+        return false;
     }
     let mut rest = page_host;
     loop {
@@ -417,7 +421,7 @@ mod tests {
         assert!(!img("news.example"));
         assert!(img("www.bank.example") && img("shop.example"));
         assert!(!img("bank.example.net"));
-        assert!(img(""), "an unknown page: maybe");
+        assert!(!img(""), "an unknown page is on no site");
         assert!(
             scan(&p, "https://x.example/track.gif", RequestKind::Image, "other.example").block,
             "exclusions: the engine decides"
