@@ -50,9 +50,12 @@ pub struct LoaderRule {
     /// Identifiers that are never globals to define (tag names, DOM words).
     not_globals: Vec<String>,
     /// Stubs made for scripts already read: a site serves the same snippet on every page.
-    stubs_made: Mutex<HashMap<Box<[u8]>, Option<Arc<str>>>>,
+    stubs_made: Mutex<StubsMade>,
     pub rule: RuleRef,
 }
+
+/// A script's text, and the stub made for it (None: it defines no global).
+type StubsMade = HashMap<Box<[u8]>, Option<Arc<str>>>;
 
 /// Scripts whose stub is remembered (each at most `globals_max_bytes`); the memo starts over
 /// when full.
