@@ -233,6 +233,12 @@ pub struct ServeArgs {
     /// Don't add X-Trackstrip headers and trailers [header = false].
     #[arg(long)]
     pub no_header: bool,
+    /// Don't send `Sec-GPC: 1` (Global Privacy Control) to sites [privacy.gpc = false].
+    #[arg(long)]
+    pub no_gpc: bool,
+    /// Also send the older `DNT: 1` [privacy.dnt = true].
+    #[arg(long)]
+    pub dnt: bool,
     /// Worker threads; 0 is one per core [workers].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use trackstrip::access::{AccessPolicy, TargetGuard, Users};
 use trackstrip::admin::PacConfig;
 use trackstrip::config::{self, Enforcement, ListSource, LoadedConfig, Settings};
-use trackstrip::proxy::{Mode, ProxyConfig};
+use trackstrip::proxy::{Mode, PrivacySignals, ProxyConfig};
 use trackstrip::rules::{RuleFile, RuleKind, RuleOptions};
 use trackstrip::subscriptions::ListStore;
 use trackstrip::upstream::{Pins, UpstreamOptions};
@@ -69,6 +69,8 @@ fn apply_flags(s: &mut Settings, a: &ServeArgs, log_format: Option<LogFormat>) {
         s.mode = Enforcement::Report;
     }
     s.header &= !a.no_header;
+    s.privacy.gpc &= !a.no_gpc;
+    s.privacy.dnt |= a.dnt;
     set(&mut s.workers, &a.workers);
     s.watch &= !a.no_watch;
     set(&mut s.admin, &a.admin);
@@ -186,6 +188,7 @@ pub fn proxy_config(s: &Settings, users: Option<Arc<Users>>) -> ProxyConfig {
         allow_sites: s.allow.sites.clone(),
         refused_addrs: Vec::new(),
         truncate_client_ip: s.logs.truncate_client_ip,
+        signals: PrivacySignals { gpc: s.privacy.gpc, dnt: s.privacy.dnt },
         observer: None,
     }
 }

@@ -49,6 +49,32 @@ pub fn add_via(h: &mut HeaderMap, version: http::Version) {
     }
 }
 
+/// The reader's wishes, told to every site: Global Privacy Control and, if asked, Do Not Track.
+#[derive(Debug, Clone, Copy)]
+pub struct PrivacySignals {
+    /// `Sec-GPC: 1`, which sites in several US states must honour as an opt-out of sale.
+    pub gpc: bool,
+    /// `DNT: 1`: older, widely ignored, and a fingerprinting bit when few send it; off by default.
+    pub dnt: bool,
+}
+
+impl Default for PrivacySignals {
+    fn default() -> Self {
+        PrivacySignals { gpc: true, dnt: false }
+    }
+}
+
+/// Sets the signals on a request about to be forwarded (whatever the client sent for them).
+pub fn add_privacy_signals(h: &mut HeaderMap, signals: PrivacySignals) {
+    static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+    if signals.gpc {
+        h.insert(SEC_GPC.clone(), HeaderValue::from_static("1"));
+    }
+    if signals.dnt {
+        h.insert(header::DNT, HeaderValue::from_static("1"));
+    }
+}
+
 /// Has this request already passed through trackstrip (a loop)?
 pub fn via_us(h: &HeaderMap) -> bool {
     h.get_all(header::VIA)

@@ -31,6 +31,7 @@ mod upload;
 mod websocket;
 
 pub(crate) use forward::chain as error_chain;
+pub use headers::PrivacySignals;
 pub use listen::{Listening, ServeError, serve, serve_io};
 pub use observe::{Flag, Observed, Observer};
 
@@ -90,6 +91,8 @@ pub struct ProxyConfig {
     pub refused_addrs: Vec<SocketAddr>,
     /// Log client addresses as their /24 or /48.
     pub truncate_client_ip: bool,
+    /// Privacy signals added to every request forwarded.
+    pub signals: PrivacySignals,
     /// Told about every finished request (the browser audit); None in a normal proxy.
     pub observer: Option<Observer>,
 }
@@ -127,6 +130,7 @@ impl Default for ProxyConfig {
             allow_sites: Vec::new(),
             refused_addrs: Vec::new(),
             truncate_client_ip: false,
+            signals: PrivacySignals::default(),
             observer: None,
         }
     }

@@ -2,7 +2,7 @@
 //! tracking parameters out of the URL, fetch the rest upstream and filter the response.
 
 use super::access_log::{Action, Record, loggable};
-use super::headers::{add_via, restrict_accept_encoding, strip_hop_by_hop};
+use super::headers::{add_privacy_signals, add_via, restrict_accept_encoding, strip_hop_by_hop};
 use super::{
     BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target, websocket,
 };
@@ -148,6 +148,7 @@ async fn proxy(
     strip_hop_by_hop(&mut parts.headers);
     restrict_accept_encoding(&mut parts.headers);
     add_via(&mut parts.headers, parts.version);
+    add_privacy_signals(&mut parts.headers, state.config.signals);
     match &state.config.mode {
         Mode::Forward => {
             parts.headers.remove(header::HOST); // the client sets it from the URL

@@ -72,6 +72,7 @@ pub async fn bridge(
     let mut headers = req.headers().clone();
     let upgrade = headers.get(header::UPGRADE).cloned();
     strip_hop_by_hop(&mut headers);
+    super::headers::add_privacy_signals(&mut headers, state.config.signals);
     if let Some(u) = upgrade {
         headers.insert(header::UPGRADE, u);
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));

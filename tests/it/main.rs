@@ -16,6 +16,7 @@ mod gateway_lists;
 mod gateway_reload;
 mod https;
 mod malformed;
+mod privacy_signals;
 mod proxy_block;
 mod proxy_errors;
 mod proxy_reverse;
