@@ -8,7 +8,7 @@ use std::time::Duration;
 use trackstrip::access::{AccessPolicy, TargetGuard, Users};
 use trackstrip::admin::PacConfig;
 use trackstrip::config::{self, Enforcement, ListSource, LoadedConfig, Settings};
-use trackstrip::proxy::{Mode, PrivacySignals, ProxyConfig};
+use trackstrip::proxy::{Mode, ProxyConfig};
 use trackstrip::rules::{RuleFile, RuleKind, RuleOptions};
 use trackstrip::subscriptions::ListStore;
 use trackstrip::upstream::{Pins, UpstreamOptions};
@@ -188,7 +188,7 @@ pub fn proxy_config(s: &Settings, users: Option<Arc<Users>>) -> ProxyConfig {
         allow_sites: s.allow.sites.clone(),
         refused_addrs: Vec::new(),
         truncate_client_ip: s.logs.truncate_client_ip,
-        signals: PrivacySignals { gpc: s.privacy.gpc, dnt: s.privacy.dnt },
+        signals: s.privacy,
         observer: None,
     }
 }

@@ -56,23 +56,8 @@ pub struct Settings {
     pub limits: Limits,
     pub logs: Logs,
     pub allow: Allow,
-    pub privacy: Privacy,
-}
-
-/// Signals sent to every site on the reader's behalf.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Privacy {
-    /// `Sec-GPC: 1` (Global Privacy Control) on every request forwarded.
-    pub gpc: bool,
-    /// The older `DNT: 1` too.
-    pub dnt: bool,
-}
-
-impl Default for Privacy {
-    fn default() -> Self {
-        Privacy { gpc: true, dnt: false }
-    }
+    /// Signals sent to every site on the reader's behalf (`[privacy]`).
+    pub privacy: crate::proxy::PrivacySignals,
 }
 
 /// Who may use the proxy, and where it may go.
@@ -185,7 +170,7 @@ impl Default for Settings {
             limits: Limits::default(),
             logs: Logs::default(),
             allow: Allow::default(),
-            privacy: Privacy::default(),
+            privacy: Default::default(),
         }
     }
 }

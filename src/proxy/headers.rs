@@ -50,7 +50,8 @@ pub fn add_via(h: &mut HeaderMap, version: http::Version) {
 }
 
 /// The reader's wishes, told to every site: Global Privacy Control and, if asked, Do Not Track.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PrivacySignals {
     /// `Sec-GPC: 1`, which sites in several US states must honour as an opt-out of sale.
     pub gpc: bool,
