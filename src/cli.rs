@@ -104,6 +104,18 @@ pub struct RuleArgs {
     pub no_builtin_lists: bool,
 }
 
+/// Offline by default: a saved page is judged by its names alone.
+#[derive(Debug, Args, Clone)]
+pub struct CnameArgs {
+    /// Look up the page's hosts in DNS first, and judge a host that is an alias (CNAME) of a
+    /// tracker as that tracker.
+    #[arg(long)]
+    pub resolve_cnames: bool,
+    /// With --resolve-cnames: the DNS server to ask, ADDR or ADDR:PORT; repeatable (default: the system's).
+    #[arg(long = "dns-server", value_name = "ADDR[:PORT]", value_parser = trackstrip::upstream::parse_dns_server, requires = "resolve_cnames")]
+    pub dns_servers: Vec<SocketAddr>,
+}
+
 #[derive(Debug, Args)]
 pub struct StripArgs {
     /// The page's own address: tells first-party from third-party and resolves relative URLs.
@@ -120,6 +132,8 @@ pub struct StripArgs {
     /// Also write the audit events as JSON lines to this file.
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+    #[command(flatten)]
+    pub cnames: CnameArgs,
     /// The HTML file; `-` or nothing reads stdin.
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -139,6 +153,8 @@ pub struct AuditArgs {
     pub url: Option<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub cnames: CnameArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
     pub format: AuditFormat,
@@ -224,6 +240,15 @@ pub struct ServeArgs {
     /// Pin a host to an address, like curl's --resolve (`*` pins every other host; a :PORT replaces ports 80 and 443); repeatable [resolve].
     #[arg(long = "resolve", value_name = "HOST=ADDR[:PORT]", value_parser = values::parse_pin)]
     pub resolve: Vec<(String, trackstrip::upstream::Pin)>,
+    /// A DNS server to resolve names with, ADDR or ADDR:PORT; repeatable (default: the system's) [dns.servers].
+    #[arg(long = "dns-server", value_name = "ADDR[:PORT]", value_parser = trackstrip::upstream::parse_dns_server)]
+    pub dns_servers: Vec<SocketAddr>,
+    /// Longest wait, in milliseconds, for a name's CNAME chain before its request goes on without it [dns.timeout_ms].
+    #[arg(long, value_name = "MS")]
+    pub dns_timeout: Option<u64>,
+    /// Don't follow CNAME chains to find trackers behind first-party names [dns.uncloak = false].
+    #[arg(long)]
+    pub no_uncloak: bool,
     /// Trust this PEM CA for upstream TLS, besides the built-in and system roots [extra_roots].
     #[arg(long = "extra-root", value_name = "FILE")]
     pub extra_roots: Vec<PathBuf>,

@@ -16,6 +16,8 @@ pub enum Action {
     RemoveAttribute,
     /// Tracking parameters were taken out of a link.
     Clean,
+    /// A link wrapper (redirector) was replaced by the destination it held.
+    Unwrap,
     /// Left in place (third-party resource with no rule against it, or allowed).
     Keep,
 }
@@ -27,6 +29,7 @@ impl Action {
             Action::Replace => "replace",
             Action::RemoveAttribute => "remove-attribute",
             Action::Clean => "clean",
+            Action::Unwrap => "unwrap",
             Action::Keep => "keep",
         }
     }
@@ -70,6 +73,9 @@ pub struct AuditEvent {
     pub in_noscript: bool,
     /// Extra facts: removed parameter names, the stub that replaced a snippet, ...
     pub detail: Option<String>,
+    /// The CNAME chain that showed the host to be a tracker: `a.site → b.tracker.net`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_cname: Option<String>,
 }
 
 impl AuditEvent {
@@ -91,6 +97,7 @@ impl AuditEvent {
             line: 0,
             in_noscript: false,
             detail: None,
+            via_cname: None,
         }
     }
 
@@ -118,6 +125,7 @@ impl AuditEvent {
             line: 0,
             in_noscript: false,
             detail: None,
+            via_cname: None,
         }
     }
 

@@ -39,6 +39,13 @@ pub struct FetchOptions {
     pub upstream: UpstreamOptions,
 }
 
+impl FetchOptions {
+    /// The DNS client whose CNAME chains the audit reads (`--resolve-cnames`).
+    fn cnames(&self) -> Option<Arc<crate::upstream::Dns>> {
+        self.upstream.dns.clone()
+    }
+}
+
 /// What the audit learned from the page.
 pub struct Fetched {
     /// The address after redirects.
@@ -100,7 +107,7 @@ async fn fetch(url: &str, rules: Arc<Rules>, opts: &FetchOptions) -> Result<Fetc
         let body = resp.into_body().into_data_stream().map_err(std::io::Error::other);
         let mut reader = decoder(coding, tokio_util::io::StreamReader::new(body));
         let body_err = |e: std::io::Error| FetchError::Body { url: final_url.clone(), reason: e.to_string() };
-        let output = audit_stream(&mut reader, rules, page, label.as_deref()).await.map_err(body_err)?;
+        let output = audit_stream(&mut reader, rules, page, label.as_deref(), opts.cnames()).await.map_err(body_err)?;
         return Ok(Fetched { final_url, output });
     }
 }
@@ -111,6 +118,7 @@ pub async fn audit_stream(
     rules: Arc<Rules>,
     page: PageContext,
     charset_label: Option<&str>,
+    cnames: Option<Arc<crate::upstream::Dns>>,
 ) -> std::io::Result<StripOutput> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut head = 0;
@@ -122,7 +130,7 @@ pub async fn audit_stream(
         head += n;
     }
     let opts = match StripOptions::for_page(&buf[..head], charset_label) {
-        Ok(opts) => StripOptions { enforce: false, report_kept: true, track_lines: true, ..opts },
+        Ok(opts) => StripOptions { enforce: false, report_kept: true, track_lines: true, cnames, ..opts },
         Err(enc) => {
             return Err(std::io::Error::other(format!("the page is in {}, which trackstrip can't parse", enc.name())));
         }

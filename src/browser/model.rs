@@ -19,6 +19,9 @@ pub struct Verdict {
     pub action: String,
     /// The deciding rule: `rules/trackers.toml:26 google-analytics.com`.
     pub rule: String,
+    /// The CNAME chain that showed a first-party name to be this tracker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_cname: Option<String>,
 }
 
 /// One request the page made (through the listener), in the order they finished.
@@ -59,6 +62,9 @@ pub struct PageLoad {
     pub text_sample: String,
     /// Milliseconds from launch to the browser's exit.
     pub elapsed_ms: u64,
+    /// `Sec-GPC: 1` went with every request (Global Privacy Control).
+    #[serde(default)]
+    pub gpc_sent: bool,
 }
 
 /// One audited page: a report-only load, and with `--compare` an enforcing one.

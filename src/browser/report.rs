@@ -70,6 +70,13 @@ pub struct Beacons {
     pub hosts: Vec<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Cloaked {
+    pub count: usize,
+    /// The chains, `smetrics.news.example → news.example.sc.omtrdc.net`, each once.
+    pub chains: Vec<String>,
+}
+
 /// A Blacklight-style summary of one page load.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
@@ -84,6 +91,10 @@ pub struct Summary {
     /// Rule category `analytics`.
     pub analytics: Vec<Service>,
     pub beacons: Beacons,
+    /// Requests to first-party names that DNS showed to be aliases of trackers.
+    pub cname_cloaked: Cloaked,
+    /// `Sec-GPC: 1` was sent: third-party cookies were set despite the reader's opt-out.
+    pub gpc_sent: bool,
     /// Distinct tracker services: request verdicts and stripped page elements.
     pub trackers_total: usize,
     pub trackers: Vec<Tracker>,
@@ -98,7 +109,7 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(load: &PageLoad) -> Summary {
-        let mut s = Summary { requests: load.requests.len(), ..Summary::default() };
+        let mut s = Summary { requests: load.requests.len(), gpc_sent: load.gpc_sent, ..Summary::default() };
         let (mut ads, mut hosts, mut beacon_hosts) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         let mut trackers: BTreeMap<&str, &Verdict> = BTreeMap::new();
         let (mut replay, mut analytics) = (BTreeSet::new(), BTreeSet::new());
@@ -118,6 +129,11 @@ impl Summary {
             }
             for v in r.tracker.iter().chain(&r.stripped) {
                 trackers.entry(v.name.as_str()).or_insert(v);
+            }
+            if let Some(chain) = r.tracker.as_ref().and_then(|t| t.via_cname.as_deref()) {
+                s.cname_cloaked.count += 1;
+                let chain = chain.strip_prefix("via CNAME ").unwrap_or(chain);
+                push_unique(&mut s.cname_cloaked.chains, chain);
             }
             if r.tracker.is_none()
                 && let Some((_, name, owner)) = SESSION_REPLAY_HOSTS.iter().find(|(d, ..)| host_is(&r.host, d))

@@ -126,6 +126,7 @@ mod tests {
             category: "advertising".into(),
             action: "block".into(),
             rule: "rules/x.toml:1 <img src=x>".into(),
+            via_cname: Some("a.evil.test → <b>.test".into()),
         };
         let r = Request {
             method: "POST".into(),
@@ -147,6 +148,7 @@ mod tests {
             text_chars: 1,
             text_sample: String::new(),
             elapsed_ms: 1,
+            gpc_sent: true,
         };
         let audit = PageAudit {
             schema: SCHEMA.into(),

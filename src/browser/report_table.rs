@@ -47,13 +47,24 @@ pub(super) fn categories(s: &Summary) -> Vec<Category> {
             "Third-party cookies",
             c.count,
             c.companies.join(", "),
-            format!("{} set by {}", c.count, c.hosts.join(", ")),
+            format!(
+                "{} set by {}{}",
+                c.count,
+                c.hosts.join(", "),
+                if s.gpc_sent { " (despite Global Privacy Control)" } else { "" }
+            ),
         ),
         evidence("Facebook pixel", &s.facebook_pixel),
         evidence("Google Analytics remarketing", &s.google_analytics_remarketing),
         counted("Session recording", s.session_recording.len(), replay.clone(), replay),
         counted("Analytics", s.analytics.len(), analytics.clone(), analytics),
         counted("Beacons", b.count, b.hosts.join(", "), format!("{} POSTs/pings to {}", b.count, b.hosts.join(", "))),
+        counted(
+            "CNAME-cloaked trackers",
+            s.cname_cloaked.count,
+            s.cname_cloaked.chains.join(", "),
+            format!("{} requests via {}", s.cname_cloaked.count, s.cname_cloaked.chains.join(", ")),
+        ),
     ]
 }
 

@@ -4,7 +4,7 @@ use super::*;
 
 fn v(name: &str, owner: &str, category: &str) -> Verdict {
     let rule = format!("rules/trackers.toml:1 {name}");
-    Verdict { name: name.into(), owner: owner.into(), category: category.into(), action: "block".into(), rule }
+    Verdict { name: name.into(), owner: owner.into(), category: category.into(), action: "block".into(), rule, via_cname: None }
 }
 
 /// A GET of a script at `url`; third party unless its host ends in example.com.
@@ -31,7 +31,15 @@ fn tracked(url: &str, v: Verdict) -> Request {
 
 fn load(requests: Vec<Request>) -> PageLoad {
     let (text_chars, console_errors) = (10_000, vec!["TypeError: a is undefined".into()]);
-    PageLoad { mode: "report".into(), requests, console_errors, text_chars, text_sample: String::new(), elapsed_ms: 1 }
+    PageLoad {
+        mode: "report".into(),
+        requests,
+        console_errors,
+        text_chars,
+        text_sample: String::new(),
+        elapsed_ms: 1,
+        gpc_sent: true,
+    }
 }
 
 fn audit(observed: Option<PageLoad>, enforced: Option<PageLoad>) -> PageAudit {

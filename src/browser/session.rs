@@ -70,6 +70,7 @@ impl Setup {
             }))),
             ..ProxyConfig::default()
         };
+        let gpc_sent = config.signals.gpc;
         let rules = Arc::new(LiveRules::fixed(self.rules.clone()));
         let listening = proxy::serve(config, rules, Arc::new(Telemetry::new()), Duration::from_secs(2))
             .await
@@ -97,6 +98,7 @@ impl Setup {
             text_chars: text.chars().count(),
             text_sample: text.chars().take(2000).collect(),
             elapsed_ms: shown.elapsed.as_millis() as u64,
+            gpc_sent,
         })
     }
 }
@@ -118,7 +120,7 @@ fn request(page: &PageContext, o: Observed) -> Request {
 }
 
 fn verdict(f: Flag) -> Verdict {
-    Verdict { name: f.name, owner: f.owner, category: f.category, action: f.action, rule: f.rule }
+    Verdict { name: f.name, owner: f.owner, category: f.category, action: f.action, rule: f.rule, via_cname: f.via_cname }
 }
 
 /// base64(SHA-256(SubjectPublicKeyInfo)) of a PEM key: Chromium's certificate trust-list form.

@@ -34,26 +34,46 @@ pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
             out.display()
         )));
     }
+    let resolving = super::cnames::start(&args.cnames)?;
+    let cnames = resolving.as_ref().map(|r| r.dns.clone());
     let (page_url, output) = if is_url {
         let opts = FetchOptions {
             timeout: Duration::from_secs(args.timeout.max(1)),
             max_redirects: args.max_redirects,
-            upstream: UpstreamOptions { extra_roots: args.extra_roots.clone(), ..UpstreamOptions::default() },
+            upstream: UpstreamOptions {
+                extra_roots: args.extra_roots.clone(),
+                dns: cnames.clone(),
+                ..UpstreamOptions::default()
+            },
         };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(CmdError::io("cannot start the async runtime"))?;
-        let fetched = rt.block_on(fetch_and_audit(target, rules.clone(), &opts))?;
+        let rt = match resolving {
+            Some(r) => r.rt,
+            None => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(CmdError::io("cannot start the async runtime"))?,
+        };
+        let mut fetched = rt.block_on(fetch_and_audit(target, rules.clone(), &opts))?;
+        if let Some(dns) = &cnames {
+            // The first load met the page's hosts; the second is judged with their chains.
+            rt.block_on(dns.settle());
+            fetched = rt.block_on(fetch_and_audit(target, rules.clone(), &opts))?;
+        }
         (Some(fetched.final_url), fetched.output)
     } else {
         let page = match &args.url {
             Some(u) => PageContext::new(u).map_err(CmdError::Usage)?,
             None => PageContext::unknown(),
         };
-        let path = (target != "-").then(|| std::path::Path::new(target));
-        let mut input = open_input(path)?;
-        let output = audit_reader(&mut input, rules.clone(), page, target)?;
+        let (mut input, _spooled) = match &resolving {
+            Some(r) => {
+                let (path, spooled) = super::cnames::rereadable((target != "-").then(|| std::path::Path::new(target)))?;
+                r.warm(rules.clone(), page.clone(), &path)?;
+                (open_input(Some(&path))?, spooled)
+            }
+            None => (open_input((target != "-").then(|| std::path::Path::new(target)))?, None),
+        };
+        let output = audit_reader(&mut input, rules.clone(), page, target, cnames)?;
         (args.url.clone(), output)
     };
     let report =
@@ -80,12 +100,13 @@ fn audit_reader(
     rules: Arc<Rules>,
     page: PageContext,
     name: &str,
+    cnames: Option<Arc<trackstrip::upstream::Dns>>,
 ) -> Result<StripOutput, CmdError> {
     let mut buf = vec![0u8; 64 * 1024];
     let read_err = || CmdError::io(format!("cannot read {name}"));
     let mut n = read_up_to(input, &mut buf[..PRESCAN_BYTES]).map_err(read_err())?;
     let opts = match StripOptions::for_page(&buf[..n], None) {
-        Ok(opts) => StripOptions { enforce: false, report_kept: true, track_lines: true, ..opts },
+        Ok(opts) => StripOptions { enforce: false, report_kept: true, track_lines: true, cnames, ..opts },
         Err(enc) => {
             return Err(CmdError::Usage(format!("{name} is in {}, which trackstrip can't parse", enc.name())));
         }

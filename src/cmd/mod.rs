@@ -3,6 +3,7 @@
 pub mod audit;
 mod audit_browser;
 mod builtin_list;
+mod cnames;
 pub mod ca;
 pub mod lists;
 pub mod rules_check;

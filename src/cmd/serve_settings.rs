@@ -11,7 +11,7 @@ use trackstrip::config::{self, Enforcement, ListSource, LoadedConfig, Settings};
 use trackstrip::proxy::{Mode, ProxyConfig};
 use trackstrip::rules::{RuleFile, RuleKind, RuleOptions};
 use trackstrip::subscriptions::ListStore;
-use trackstrip::upstream::{Pins, UpstreamOptions};
+use trackstrip::upstream::{Dns, Pins, UpstreamOptions};
 
 /// Reads `--config` (if any) and lays the flags over it.
 pub fn load(args: &ServeArgs, log_format: Option<LogFormat>) -> Result<LoadedConfig, CmdError> {
@@ -64,6 +64,9 @@ fn apply_flags(s: &mut Settings, a: &ServeArgs, log_format: Option<LogFormat>) {
         s.data_dir = a.data_dir.clone();
     }
     set_vec(&mut s.resolve, &a.resolve);
+    set_vec(&mut s.dns.servers, &a.dns_servers);
+    set(&mut s.dns.timeout_ms, &a.dns_timeout);
+    s.dns.uncloak &= !a.no_uncloak;
     set_vec(&mut s.extra_roots, &a.extra_roots);
     if a.report_only {
         s.mode = Enforcement::Report;
@@ -166,14 +169,28 @@ pub fn upstream(s: &Settings) -> UpstreamOptions {
     }
 }
 
+/// The DNS client `serve` resolves names with and reads CNAME chains from. Without a usable
+/// system configuration (and no `dns.servers`), getaddrinfo resolves and chains go unread.
+pub fn dns(s: &Settings, pins: Pins) -> Option<Arc<Dns>> {
+    match Dns::new(&s.dns, pins) {
+        Ok(d) => Some(Arc::new(d)),
+        Err(e) => {
+            tracing::warn!("{e}; resolving with the system resolver, CNAME chains unchecked");
+            None
+        }
+    }
+}
+
 pub fn proxy_config(s: &Settings, users: Option<Arc<Users>>) -> ProxyConfig {
+    let mut upstream = upstream(s);
+    upstream.dns = dns(s, upstream.pins.clone());
     ProxyConfig {
         listen: s.listen.clone(),
         mode: match &s.upstream {
             None => Mode::Forward,
             Some(u) => Mode::Reverse { upstream: u.clone() },
         },
-        upstream: upstream(s),
+        upstream,
         enforce: s.mode == Enforcement::Enforce,
         header: s.header,
         response_timeout: secs(s.timeouts.response),

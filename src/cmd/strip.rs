@@ -26,7 +26,16 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
         None => PageContext::unknown(),
     };
     let name = args.input.as_ref().map_or("stdin".to_string(), |p| p.display().to_string());
-    let mut input = open_input(args.input.as_deref())?;
+    // --resolve-cnames reads the page twice: once to look its hosts up, once to strip it.
+    let resolving = super::cnames::start(&args.cnames)?;
+    let (mut input, _spooled) = match &resolving {
+        Some(r) => {
+            let (path, spooled) = super::cnames::rereadable(args.input.as_deref())?;
+            r.warm(rules.clone(), page.clone(), &path)?;
+            (open_input(Some(&path))?, spooled)
+        }
+        None => (open_input(args.input.as_deref())?, None),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(CHUNK, stdout.lock());
 
@@ -53,7 +62,8 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
             }
         }
     };
-    let opts = StripOptions { enforce: !args.report_only, track_lines: args.events.is_some(), ..opts };
+    let cnames = resolving.as_ref().map(|r| r.dns.clone());
+    let opts = StripOptions { enforce: !args.report_only, track_lines: args.events.is_some(), cnames, ..opts };
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         let produced = stripper.write(&buf[..n]);

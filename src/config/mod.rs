@@ -58,6 +58,8 @@ pub struct Settings {
     pub allow: Allow,
     /// Signals sent to every site on the reader's behalf (`[privacy]`).
     pub privacy: crate::proxy::PrivacySignals,
+    /// Name resolution and CNAME uncloaking (`[dns]`).
+    pub dns: crate::upstream::DnsSettings,
 }
 
 /// Who may use the proxy, and where it may go.
@@ -171,6 +173,7 @@ impl Default for Settings {
             logs: Logs::default(),
             allow: Allow::default(),
             privacy: Default::default(),
+            dns: Default::default(),
         }
     }
 }

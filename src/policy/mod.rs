@@ -5,9 +5,11 @@
 
 mod page;
 mod resource;
+mod uncloak;
 
 pub use page::{PageContext, site_of};
 pub use resource::{RequestKind, ResourceUrl, decode_amp};
+pub use uncloak::{through_aliases, via as via_cname};
 
 use crate::rules::{Category, ListQuery, MatchVia, RuleRef, Rules};
 use serde::Serialize;
@@ -37,6 +39,8 @@ pub enum Reason {
     Ping,
     /// Tracking query parameters.
     Param,
+    /// A link wrapper whose destination is in the link.
+    Redirect,
     /// An allow rule or a list exception kept it.
     Allowed,
     /// No rule: reported only so audits list every third-party resource.

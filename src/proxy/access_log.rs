@@ -27,6 +27,8 @@ pub enum Action {
     Tunnel,
     /// trackstrip answered with an error page.
     Error,
+    /// A navigation through a link wrapper, redirected to its destination.
+    Unwrap,
 }
 
 impl Action {
@@ -37,6 +39,7 @@ impl Action {
             Action::Block => "block",
             Action::Tunnel => "tunnel",
             Action::Error => "error",
+            Action::Unwrap => "unwrap",
         }
     }
 }

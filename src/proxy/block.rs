@@ -36,6 +36,7 @@ pub fn respond(
     res: &ResourceUrl<'_>,
     kind: RequestKind,
     verdict: &Verdict,
+    via_cname: Option<&str>,
     header: bool,
 ) -> (Response<ProxyBody>, Answer) {
     let surrogate = (kind == RequestKind::Script || kind == RequestKind::Other)
@@ -58,7 +59,12 @@ pub fn respond(
     // Cached briefly: the page may ask again, and the answer won't change.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    if header && let Ok(v) = HeaderValue::from_str(&format!("blocked; rule={}", verdict.rule.location())) {
+    let mut said = format!("blocked; rule={}", verdict.rule.location());
+    if let Some(via) = via_cname {
+        // Header values are ASCII.
+        said = format!("{said}; {}", via.replace('→', "->"));
+    }
+    if header && let Ok(v) = HeaderValue::from_str(&said) {
         h.insert("x-trackstrip", v);
     }
     (resp, answer)

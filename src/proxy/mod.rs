@@ -19,6 +19,7 @@ mod forward;
 mod headers;
 mod idle;
 mod intercept;
+mod judge;
 mod listen;
 mod observe;
 mod page_report;
@@ -27,6 +28,7 @@ mod request_kind;
 mod response;
 mod service;
 mod target;
+mod unwrap;
 mod upload;
 mod websocket;
 

@@ -22,6 +22,8 @@ pub struct Flag {
     pub category: String,
     pub action: String,
     pub rule: String,
+    /// The CNAME chain that showed the host to be this tracker.
+    pub via_cname: Option<String>,
 }
 
 /// One finished request.

@@ -67,6 +67,7 @@ pub fn respond(
         enforce: state.config.enforce,
         idle: state.config.body_idle_timeout,
         trailer: state.config.header,
+        cnames: state.config.upstream.dns.clone(),
     };
     record.action = Action::Strip;
     let body = strip_body(body, spec, move |outcome, transfer| finish(record, outcome, transfer));
@@ -162,5 +163,6 @@ fn flag(e: &AuditEvent) -> super::Flag {
         category: e.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
         action: e.action.as_str().to_string(),
         rule: e.rule.as_ref().map(|r| format!("{} {}", r.location(), r.text())).unwrap_or_default(),
+        via_cname: e.via_cname.clone(),
     }
 }

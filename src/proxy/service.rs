@@ -3,10 +3,10 @@
 
 use super::access_log::{Action, Record, loggable};
 use super::headers::{add_privacy_signals, add_via, restrict_accept_encoding, strip_hop_by_hop};
-use super::{
+use super::{judge, unwrap, 
     BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target, websocket,
 };
-use crate::policy::{Decision, PageContext, ResourceUrl, classify};
+use crate::policy::{PageContext, ResourceUrl};
 use crate::rules::Rules;
 use http::{HeaderValue, Method, Request, Response, Version, header};
 use http_body_util::BodyExt;
@@ -97,11 +97,24 @@ async fn proxy(
         o.kind = kind.adblock_name();
         o.referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(loggable);
     }
-    if !navigation
+    if navigation
+        && (req.method() == Method::GET || req.method() == Method::HEAD)
         && !state.config.site_allowed(initiator.host())
-        && let Decision::Tracker(v) = classify(rules, &initiator, &res, kind).decision
+        && let Some((resp, what)) = unwrap::redirect(state, rules, &target.url, initiator.host())
     {
-        let what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
+        record.detail = Some(what);
+        return local(resp, record, Action::Unwrap);
+    }
+    let blocked = if navigation || state.config.site_allowed(initiator.host()) {
+        None
+    } else {
+        judge::tracker(state, rules, &initiator, &res, kind).await
+    };
+    if let Some(judge::Blocked { verdict: v, via_cname }) = blocked {
+        let mut what = format!("{} ({} {})", v.name, v.rule.location(), v.rule.text());
+        if let Some(via) = &via_cname {
+            what = format!("{what} {via}");
+        }
         let enforce = state.config.enforce;
         if let Some(o) = record.observed.as_mut() {
             o.tracker = Some(super::Flag {
@@ -110,12 +123,13 @@ async fn proxy(
                 category: v.category.as_str().to_string(),
                 action: "block".into(),
                 rule: format!("{} {}", v.rule.location(), v.rule.text()),
+                via_cname: via_cname.clone(),
             });
         }
         state.telemetry.request_blocked(Some(&v.owner), Some(v.category.as_str()), enforce);
         state.telemetry.recent.blocked(&record.url, enforce, block::removal(&v));
         if enforce {
-            let (resp, answer) = block::respond(rules, &res, kind, &v, state.config.header);
+            let (resp, answer) = block::respond(rules, &res, kind, &v, via_cname.as_deref(), state.config.header);
             tracing::info!(target: "trackstrip::audit", url = %record.url, answer = answer.as_str(), "blocked {what}");
             record.trackers = 1;
             record.detail = Some(format!("{}: {what}", answer.as_str()));

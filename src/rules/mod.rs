@@ -12,6 +12,7 @@ pub mod lists;
 mod live;
 mod loader;
 mod params;
+mod redirects;
 mod pixels;
 mod rule_ref;
 mod sites;
@@ -26,6 +27,7 @@ pub use lists::{ListHit, ListInfo, ListOrigin, ListQuery, ListSet, ListText, is_
 pub use live::LiveRules;
 pub use loader::{ConsentMarkers, LoaderRule};
 pub use params::{CleanedUrl, ParamRules};
+pub use redirects::{RedirectRules, Unwrapped};
 pub use pixels::PixelRules;
 pub use rule_ref::RuleRef;
 pub use sites::HostSites;
@@ -71,6 +73,8 @@ pub struct Rules {
     pub trackers: TrackerDb,
     pub snippets: SnippetSet,
     pub params: ParamRules,
+    /// Link wrappers whose destination is in the link.
+    pub redirects: RedirectRules,
     pub pixels: PixelRules,
     pub allow: AllowRules,
     /// Hosts whose HTTPS is never intercepted.
@@ -118,6 +122,7 @@ impl Rules {
         let mut trackers = TrackerDb::default();
         let mut snippets = SnippetSet::default();
         let mut params = ParamRules::default();
+        let mut redirects = RedirectRules::default();
         let mut pixels = PixelRules::default();
         let mut allow = AllowRules::default();
         let mut skip_intercept = HostList::default();
@@ -129,6 +134,7 @@ impl Rules {
                 RuleKind::Pixels => pixels = PixelRules::from_file(f)?,
                 RuleKind::Allow => allow.add_file(f)?,
                 RuleKind::SkipIntercept => skip_intercept.add_file(f)?,
+                RuleKind::Redirects => redirects.add_file(f)?,
             }
         }
         trackers.finish();
@@ -142,6 +148,18 @@ impl Rules {
         if let Some(l) = &lists {
             sources.extend(l.names().map(str::to_string));
         }
-        Ok(Rules { trackers, snippets, params, pixels, allow, skip_intercept, lists, host_sites, version, sources })
+        Ok(Rules {
+            trackers,
+            snippets,
+            params,
+            redirects,
+            pixels,
+            allow,
+            skip_intercept,
+            lists,
+            host_sites,
+            version,
+            sources,
+        })
     }
 }

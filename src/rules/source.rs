@@ -12,16 +12,18 @@ pub enum RuleKind {
     Pixels,
     Allow,
     SkipIntercept,
+    Redirects,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 6] = [
+    pub const ALL: [RuleKind; 7] = [
         RuleKind::Trackers,
         RuleKind::Snippets,
         RuleKind::Params,
         RuleKind::Pixels,
         RuleKind::Allow,
         RuleKind::SkipIntercept,
+        RuleKind::Redirects,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -32,6 +34,7 @@ impl RuleKind {
             RuleKind::Pixels => "pixels.toml",
             RuleKind::Allow => "allow.toml",
             RuleKind::SkipIntercept => "skip-intercept.toml",
+            RuleKind::Redirects => "redirects.toml",
         }
     }
 
@@ -77,6 +80,7 @@ pub fn bundled() -> Vec<RuleFile> {
         bundled!(RuleKind::Pixels, "pixels.toml"),
         bundled!(RuleKind::Allow, "allow.toml"),
         bundled!(RuleKind::SkipIntercept, "skip-intercept.toml"),
+        bundled!(RuleKind::Redirects, "redirects.toml"),
     ]
 }
 

@@ -72,7 +72,8 @@ impl State {
         let offset = el.source_location().bytes().start;
         let judged = classify(&self.rules, &self.page, &res, kind);
         let third = judged.third_party;
-        let verdict = match judged.decision {
+        let (decision, via_cname) = self.uncloak(judged.decision, &res, kind);
+        let verdict = match decision {
             Decision::Tracker(v) => Some(v),
             Decision::Allowed(rule) => {
                 self.keep(tag, attr, &res, third, Reason::Allowed, Some(rule), offset);
@@ -93,7 +94,26 @@ impl State {
         ev.url = Some(decode_amp(&res.to_url_string()).into_owned());
         ev.host = Some(res.host.into_owned());
         ev.detail = rel.map(|r| format!("rel={}", r.split_ascii_whitespace().collect::<Vec<_>>().join(" ")));
+        ev.via_cname = via_cname;
         Some((ev, offset))
+    }
+
+    /// What the DNS cache knows of the host's aliases, when the rules said nothing or only
+    /// guessed from the name: a cloaked tracker is judged as the tracker. An unknown host is
+    /// looked up in the background; the page never waits (the proxy judges the request).
+    fn uncloak(&self, decision: Decision, res: &ResourceUrl<'_>, kind: RequestKind) -> (Decision, Option<String>) {
+        let Some(dns) = self.opts.cnames.as_ref().filter(|d| d.uncloaks()) else { return (decision, None) };
+        if !matches!(&decision, Decision::Pass | Decision::Tracker(Verdict { reason: Reason::Subdomain, .. })) {
+            return (decision, None);
+        }
+        let Some(chain) = dns.known(&res.host) else {
+            dns.prefetch(&res.host);
+            return (decision, None);
+        };
+        match crate::policy::through_aliases(&self.rules, &self.page, res, kind, &chain) {
+            Some((v, at)) => (Decision::Tracker(v), Some(crate::policy::via_cname(&res.host, &chain, at))),
+            None => (decision, None),
+        }
     }
 
     /// Audits list every third-party resource, kept ones included.
@@ -173,6 +193,9 @@ impl State {
 
     /// Takes tracking parameters out of `a[href]`, `area[href]`, `form[action]`.
     pub(crate) fn on_params(&mut self, el: &mut Element<'_, '_>, tag: &str, attr: &'static str) {
+        if attr == "href" && self.on_wrapped_link(el, tag, attr) {
+            return;
+        }
         let (cleaned, ev) = {
             let Some(value) = el.get_attribute_cow(attr) else {
                 return;

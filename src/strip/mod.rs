@@ -13,6 +13,7 @@ mod lines;
 mod loader;
 mod pixel;
 mod script_scan;
+mod unwrap;
 
 pub(crate) use script_scan::{globals_in, squeezed_len};
 pub mod selectors;
@@ -52,6 +53,9 @@ pub struct StripOptions {
     /// the stripping time) and a little memory per page, so it is off unless asked for: audits
     /// and `strip --events` turn it on; the stripped page itself never needs it.
     pub track_lines: bool,
+    /// The DNS client whose cache tells which hosts are aliases of trackers (`serve`, and
+    /// `strip`/`audit --resolve-cnames`); none: names are judged as written.
+    pub cnames: Option<Arc<crate::upstream::Dns>>,
 }
 
 impl Default for StripOptions {
@@ -63,6 +67,7 @@ impl Default for StripOptions {
             follow_meta_charset: true,
             memory_limit: 16 * 1024 * 1024,
             track_lines: false,
+            cnames: None,
         }
     }
 }

@@ -146,7 +146,7 @@ impl State {
         match ev.action {
             Action::Remove | Action::Replace => self.stats.removed += 1,
             Action::RemoveAttribute => self.stats.pings += 1,
-            Action::Clean => self.stats.cleaned += 1,
+            Action::Clean | Action::Unwrap => self.stats.cleaned += 1,
             Action::Keep => {}
         }
         if ev.is_tracker() {

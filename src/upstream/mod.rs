@@ -1,9 +1,11 @@
 //! Upstream: the pooled HTTP(S) client that fetches from origins (for the proxy and for
 //! `audit URL`), with verified TLS and host pinning (`--resolve`).
 
+mod dns;
 mod resolve;
 mod tls;
 
+pub use dns::{Chain, Dns, DnsError, DnsSettings, describe as describe_chain, parse_server as parse_dns_server};
 pub use resolve::{Pin, Pins, REFUSED_BY_GUARD, Resolver, never_resolves, parse_pin};
 pub use tls::{client_tls_config, root_store};
 
@@ -58,6 +60,8 @@ pub struct UpstreamOptions {
     pub idle_timeout: Duration,
     /// Addresses never connected to (link-local, metadata...).
     pub guard: crate::access::TargetGuard,
+    /// The DNS client (absent: getaddrinfo, and no CNAME chains).
+    pub dns: Option<std::sync::Arc<Dns>>,
 }
 
 impl Default for UpstreamOptions {
@@ -69,6 +73,7 @@ impl Default for UpstreamOptions {
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(90),
             guard: crate::access::TargetGuard::default(),
+            dns: None,
         }
     }
 }
@@ -85,7 +90,7 @@ where
 {
     let roots = root_store(&opts.extra_roots, opts.system_roots)?;
     let tls = client_tls_config(roots)?;
-    let mut http = HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone(), opts.guard.clone()));
+    let mut http = HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone(), opts.guard.clone(), opts.dns.clone()));
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(opts.connect_timeout));

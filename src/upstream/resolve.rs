@@ -3,6 +3,7 @@
 //! nothing ever leaves 127.0.0.1.
 
 use super::UpstreamError;
+use super::dns::Dns;
 use crate::access::TargetGuard;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use std::collections::HashMap;
@@ -83,18 +84,20 @@ pub fn never_resolves(host: &str) -> bool {
     host == "invalid" || host.ends_with(".invalid")
 }
 
-/// getaddrinfo, except for pinned names; resolved addresses the guard refuses (link-local,
-/// metadata) are dropped, so a name can't smuggle the proxy to them.
+/// The DNS client when there is one (`serve`), else getaddrinfo; pinned names never ask
+/// either. Resolved addresses the guard refuses (link-local, metadata) are dropped, so a name
+/// can't smuggle the proxy to them.
 #[derive(Clone)]
 pub struct Resolver {
     pins: Pins,
     guard: TargetGuard,
     gai: GaiResolver,
+    dns: Option<Arc<Dns>>,
 }
 
 impl Resolver {
-    pub fn new(pins: Pins, guard: TargetGuard) -> Resolver {
-        Resolver { pins, guard, gai: GaiResolver::new() }
+    pub fn new(pins: Pins, guard: TargetGuard, dns: Option<Arc<Dns>>) -> Resolver {
+        Resolver { pins, guard, gai: GaiResolver::new(), dns }
     }
 }
 
@@ -124,10 +127,22 @@ impl tower_service::Service<Name> for Resolver {
             let addr = SocketAddr::new(pin.ip, pin.port.unwrap_or(0));
             return Box::pin(std::future::ready(Ok(vec![addr].into_iter())));
         }
-        let fut = self.gai.call(name);
         let guard = self.guard.clone();
+        let found: std::pin::Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>> = match &self.dns {
+            Some(dns) => {
+                let dns = Arc::clone(dns);
+                Box::pin(async move {
+                    let ips = dns.addrs(name.as_str()).await?;
+                    Ok(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect())
+                })
+            }
+            None => {
+                let fut = self.gai.call(name);
+                Box::pin(async move { Ok(fut.await?.collect()) })
+            }
+        };
         Box::pin(async move {
-            let all: Vec<SocketAddr> = fut.await?.collect();
+            let all: Vec<SocketAddr> = found.await?;
             let allowed: Vec<SocketAddr> = all.iter().copied().filter(|a| guard.check(a.ip()).is_ok()).collect();
             if allowed.is_empty()
                 && let Some(ip) = all.first().map(|a| a.ip())
