@@ -134,6 +134,9 @@ pub struct StripArgs {
     pub events: Option<PathBuf>,
     #[command(flatten)]
     pub cnames: CnameArgs,
+    /// Keep social widgets and embeds instead of click-through placeholders.
+    #[arg(long)]
+    pub keep_social: bool,
     /// The HTML file; `-` or nothing reads stdin.
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -264,6 +267,9 @@ pub struct ServeArgs {
     /// Also send the older `DNT: 1` [privacy.dnt = true].
     #[arg(long)]
     pub dnt: bool,
+    /// Keep social widgets and embeds instead of click-through placeholders [social = "keep"].
+    #[arg(long)]
+    pub keep_social: bool,
     /// Worker threads; 0 is one per core [workers].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,

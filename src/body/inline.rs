@@ -81,7 +81,12 @@ impl InlineStrip {
         let head = head.freeze();
         match StripOptions::for_page(&head, self.spec.charset.as_deref()) {
             Ok(opts) => {
-                let opts = StripOptions { enforce: self.spec.enforce, cnames: self.spec.cnames.clone(), ..opts };
+                let opts = StripOptions {
+                    enforce: self.spec.enforce,
+                    cnames: self.spec.cnames.clone(),
+                    social: self.spec.social,
+                    ..opts
+                };
                 let mut s = Box::new(Stripper::new(self.spec.rules.clone(), self.spec.page.clone(), opts));
                 let out = s.write_bytes(head);
                 self.stage = Stage::Stripping(s);

@@ -39,6 +39,8 @@ pub struct Spec {
     pub trailer: bool,
     /// The DNS client, for hosts that are aliases of trackers.
     pub cnames: Option<Arc<crate::upstream::Dns>>,
+    /// Social widgets and embeds become placeholders.
+    pub social: bool,
 }
 
 /// How a rewrite ended.
@@ -215,7 +217,7 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
         }
     }
     let opts = match StripOptions::for_page(&head, spec.charset.as_deref()) {
-        Ok(opts) => StripOptions { enforce: spec.enforce, cnames: spec.cnames.clone(), ..opts },
+        Ok(opts) => StripOptions { enforce: spec.enforce, cnames: spec.cnames.clone(), social: spec.social, ..opts },
         Err(enc) => {
             tracing::info!(encoding = enc.name(), "page encoding can't be rewritten; passing it through");
             return pass_through(head.freeze(), ended, &mut source, &mut encoder, &mut buf, tx, &spec).await;

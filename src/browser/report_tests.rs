@@ -4,7 +4,14 @@ use super::*;
 
 fn v(name: &str, owner: &str, category: &str) -> Verdict {
     let rule = format!("rules/trackers.toml:1 {name}");
-    Verdict { name: name.into(), owner: owner.into(), category: category.into(), action: "block".into(), rule, via_cname: None }
+    Verdict {
+        name: name.into(),
+        owner: owner.into(),
+        category: category.into(),
+        action: "block".into(),
+        rule,
+        via_cname: None,
+    }
 }
 
 /// A GET of a script at `url`; third party unless its host ends in example.com.
@@ -179,7 +186,9 @@ fn table_and_json() {
     for line in [
         "trackstrip browser audit: https://news.example.com/article (rules 2025-01-01)",
         "Ad trackers: 3 (Criteo, Google)",
-        "Third-party cookies: 3 set by fonts.gstatic.com, securepubads.g.doubleclick.net, static.criteo.net",
+        "Third-party cookies: 3 set by fonts.gstatic.com, securepubads.g.doubleclick.net, static.criteo.net \
+         (despite Global Privacy Control)",
+        "CNAME-cloaked trackers: none",
         "Facebook pixel: found (https://connect.facebook.net/en_US/fbevents.js)",
         "Google Analytics remarketing: found (https://stats.g.doubleclick.net/j/collect)",
         "Session recording: Hotjar (Hotjar Ltd), Microsoft Clarity (Microsoft)",
@@ -202,6 +211,30 @@ fn table_and_json() {
     assert_eq!(j["observed"]["requests"].as_array().map(Vec::len), Some(12));
     let j: serde_json::Value = serde_json::from_str(&json(&failed)).expect("json");
     assert!(j["summary"].is_null() && j["error"] == "timeout after 30 s");
+}
+
+/// A request DNS showed to be an alias of a tracker gets its own summary line, and cookies
+/// set without GPC sent are not said to be set despite it.
+#[test]
+fn cname_cloaked_requests_and_gpc_are_summarised() {
+    let mut cloaked = v("Adobe Analytics", "Adobe", "analytics");
+    cloaked.via_cname = Some("via CNAME smetrics.example.com → example.com.sc.omtrdc.net".into());
+    let mut l = load(vec![
+        tracked("https://smetrics.example.com/b/ss/x", cloaked.clone()),
+        tracked("https://smetrics.example.com/id", cloaked),
+    ]);
+    l.gpc_sent = false;
+    let s = Summary::new(&l);
+    assert_eq!(s.cname_cloaked.count, 2);
+    assert_eq!(s.cname_cloaked.chains, vec!["smetrics.example.com → example.com.sc.omtrdc.net".to_string()]);
+    let t = table(&audit(Some(l), None));
+    assert!(
+        t.contains("CNAME-cloaked trackers: 2 requests via smetrics.example.com → example.com.sc.omtrdc.net"),
+        "{t}"
+    );
+    let mut with_cookie = page();
+    with_cookie.gpc_sent = false;
+    assert!(!table(&audit(Some(with_cookie), None)).contains("despite Global Privacy Control"));
 }
 
 #[test]

@@ -120,7 +120,14 @@ fn request(page: &PageContext, o: Observed) -> Request {
 }
 
 fn verdict(f: Flag) -> Verdict {
-    Verdict { name: f.name, owner: f.owner, category: f.category, action: f.action, rule: f.rule, via_cname: f.via_cname }
+    Verdict {
+        name: f.name,
+        owner: f.owner,
+        category: f.category,
+        action: f.action,
+        rule: f.rule,
+        via_cname: f.via_cname,
+    }
 }
 
 /// base64(SHA-256(SubjectPublicKeyInfo)) of a PEM key: Chromium's certificate trust-list form.

@@ -3,8 +3,8 @@
 pub mod audit;
 mod audit_browser;
 mod builtin_list;
-mod cnames;
 pub mod ca;
+mod cnames;
 pub mod lists;
 pub mod rules_check;
 pub mod serve;

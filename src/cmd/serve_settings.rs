@@ -74,6 +74,9 @@ fn apply_flags(s: &mut Settings, a: &ServeArgs, log_format: Option<LogFormat>) {
     s.header &= !a.no_header;
     s.privacy.gpc &= !a.no_gpc;
     s.privacy.dnt |= a.dnt;
+    if a.keep_social {
+        s.social = config::SocialMode::Keep;
+    }
     set(&mut s.workers, &a.workers);
     s.watch &= !a.no_watch;
     set(&mut s.admin, &a.admin);
@@ -206,6 +209,7 @@ pub fn proxy_config(s: &Settings, users: Option<Arc<Users>>) -> ProxyConfig {
         refused_addrs: Vec::new(),
         truncate_client_ip: s.logs.truncate_client_ip,
         signals: s.privacy,
+        social: s.social == config::SocialMode::Placeholder,
         observer: None,
     }
 }

@@ -63,7 +63,13 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
         }
     };
     let cnames = resolving.as_ref().map(|r| r.dns.clone());
-    let opts = StripOptions { enforce: !args.report_only, track_lines: args.events.is_some(), cnames, ..opts };
+    let opts = StripOptions {
+        enforce: !args.report_only,
+        track_lines: args.events.is_some(),
+        cnames,
+        social: !args.keep_social,
+        ..opts
+    };
     let mut stripper = Stripper::new(rules, page, opts);
     while n > 0 {
         let produced = stripper.write(&buf[..n]);

@@ -11,7 +11,7 @@ pub mod values;
 pub use check::check_access;
 pub use lists::Lists;
 pub use load::{ConfigError, LoadedConfig, load};
-pub use values::{AdminAddr, Enforcement, ListSource, LogFormat, Net};
+pub use values::{AdminAddr, Enforcement, ListSource, LogFormat, Net, SocialMode};
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -60,6 +60,8 @@ pub struct Settings {
     pub privacy: crate::proxy::PrivacySignals,
     /// Name resolution and CNAME uncloaking (`[dns]`).
     pub dns: crate::upstream::DnsSettings,
+    /// Social widgets and embeds: `placeholder` (default) or `keep`.
+    pub social: SocialMode,
 }
 
 /// Who may use the proxy, and where it may go.
@@ -174,6 +176,7 @@ impl Default for Settings {
             allow: Allow::default(),
             privacy: Default::default(),
             dns: Default::default(),
+            social: SocialMode::default(),
         }
     }
 }

@@ -17,6 +17,15 @@ pub enum Enforcement {
     Report,
 }
 
+/// Social widgets and embeds: replaced by click-through placeholders, or kept as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SocialMode {
+    #[default]
+    Placeholder,
+    Keep,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {

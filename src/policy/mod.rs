@@ -41,6 +41,8 @@ pub enum Reason {
     Param,
     /// A link wrapper whose destination is in the link.
     Redirect,
+    /// A social widget or embed (`rules/social.toml`).
+    Social,
     /// An allow rule or a list exception kept it.
     Allowed,
     /// No rule: reported only so audits list every third-party resource.

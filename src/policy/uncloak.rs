@@ -50,11 +50,8 @@ mod tests {
     fn an_alias_of_a_tracker_is_that_tracker_and_own_site_aliases_are_not() {
         let rules = Rules::load(&RuleOptions { builtin_list: false, ..RuleOptions::default() }).unwrap();
         let page = PageContext::new("https://news.test/story").unwrap();
-        let res = ResourceUrl {
-            scheme: "https",
-            host: Cow::Borrowed("smetrics.news.test"),
-            path: Cow::Borrowed("/hit?v=1"),
-        };
+        let res =
+            ResourceUrl { scheme: "https", host: Cow::Borrowed("smetrics.news.test"), path: Cow::Borrowed("/hit?v=1") };
         let cdn = chain(&["news-test.cdn.example"]);
         assert!(through_aliases(&rules, &page, &res, RequestKind::Image, &cdn).is_none());
         let cloaked = chain(&["edge.news.test", "news.test.sc.omtrdc.net", "x.omtrdc.net"]);

@@ -95,6 +95,8 @@ pub struct ProxyConfig {
     pub truncate_client_ip: bool,
     /// Privacy signals added to every request forwarded.
     pub signals: PrivacySignals,
+    /// Replace social widgets and embeds by placeholders in pages.
+    pub social: bool,
     /// Told about every finished request (the browser audit); None in a normal proxy.
     pub observer: Option<Observer>,
 }
@@ -133,6 +135,7 @@ impl Default for ProxyConfig {
             refused_addrs: Vec::new(),
             truncate_client_ip: false,
             signals: PrivacySignals::default(),
+            social: true,
             observer: None,
         }
     }

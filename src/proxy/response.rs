@@ -68,6 +68,7 @@ pub fn respond(
         idle: state.config.body_idle_timeout,
         trailer: state.config.header,
         cnames: state.config.upstream.dns.clone(),
+        social: state.config.social,
     };
     record.action = Action::Strip;
     let body = strip_body(body, spec, move |outcome, transfer| finish(record, outcome, transfer));

@@ -3,8 +3,9 @@
 
 use super::access_log::{Action, Record, loggable};
 use super::headers::{add_privacy_signals, add_via, restrict_accept_encoding, strip_hop_by_hop};
-use super::{judge, unwrap, 
-    BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, request_kind, response, target, websocket,
+use super::{
+    BoxError, Mode, ProxyBody, ProxyState, block, connect, forward, judge, request_kind, response, target, unwrap,
+    websocket,
 };
 use crate::policy::{PageContext, ResourceUrl};
 use crate::rules::Rules;

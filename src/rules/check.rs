@@ -90,12 +90,13 @@ fn check_rule_files(files: &[RuleFile], what: &str, report: &mut Report) {
     }
     match Rules::from_files(files, None) {
         Ok(r) => report.summaries.push(format!(
-            "{what}: ok (version {}: {} trackers, {} snippets, {} tracking parameters, {} link wrappers, {} allow rules)",
+            "{what}: ok (version {}: {} trackers, {} snippets, {} tracking parameters, {} link wrappers, {} social widgets and embeds, {} allow rules)",
             r.version,
             r.trackers.len(),
             r.snippets.len(),
             r.params.len(),
             r.redirects.len(),
+            r.social.len(),
             r.allow.len()
         )),
         Err(e) => report.rule_error(e),

@@ -12,11 +12,12 @@ pub mod lists;
 mod live;
 mod loader;
 mod params;
-mod redirects;
 mod pixels;
+mod redirects;
 mod rule_ref;
 mod sites;
 mod snippets;
+mod social;
 mod source;
 mod trackers;
 
@@ -27,11 +28,12 @@ pub use lists::{ListHit, ListInfo, ListOrigin, ListQuery, ListSet, ListText, is_
 pub use live::LiveRules;
 pub use loader::{ConsentMarkers, LoaderRule};
 pub use params::{CleanedUrl, ParamRules};
-pub use redirects::{RedirectRules, Unwrapped};
 pub use pixels::PixelRules;
+pub use redirects::{RedirectRules, Unwrapped};
 pub use rule_ref::RuleRef;
 pub use sites::HostSites;
 pub use snippets::{Snippet, SnippetHit, SnippetSet};
+pub use social::{Social, SocialRules};
 pub use source::{RuleFile, RuleKind};
 pub use trackers::{Category, MatchVia, Tracker, TrackerDb, TrackerMatch, host_suffixes};
 
@@ -75,6 +77,8 @@ pub struct Rules {
     pub params: ParamRules,
     /// Link wrappers whose destination is in the link.
     pub redirects: RedirectRules,
+    /// Social widgets and embeds, placeheld unless `social = "keep"`.
+    pub social: SocialRules,
     pub pixels: PixelRules,
     pub allow: AllowRules,
     /// Hosts whose HTTPS is never intercepted.
@@ -123,6 +127,7 @@ impl Rules {
         let mut snippets = SnippetSet::default();
         let mut params = ParamRules::default();
         let mut redirects = RedirectRules::default();
+        let mut social = SocialRules::default();
         let mut pixels = PixelRules::default();
         let mut allow = AllowRules::default();
         let mut skip_intercept = HostList::default();
@@ -135,6 +140,7 @@ impl Rules {
                 RuleKind::Allow => allow.add_file(f)?,
                 RuleKind::SkipIntercept => skip_intercept.add_file(f)?,
                 RuleKind::Redirects => redirects.add_file(f)?,
+                RuleKind::Social => social.add_file(f)?,
             }
         }
         trackers.finish();
@@ -153,6 +159,7 @@ impl Rules {
             snippets,
             params,
             redirects,
+            social,
             pixels,
             allow,
             skip_intercept,

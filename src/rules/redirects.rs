@@ -71,7 +71,8 @@ impl RedirectRules {
             let line = line_of(&file.text, def.span().start);
             let d = def.into_inner();
             let bad = |m: String| RuleError::invalid(&file.name, line, format!("redirect {:?}: {m}", d.name));
-            let lower = |v: &[String]| v.iter().map(|s| s.trim().to_ascii_lowercase().into()).collect::<Vec<Box<str>>>();
+            let lower =
+                |v: &[String]| v.iter().map(|s| s.trim().to_ascii_lowercase().into()).collect::<Vec<Box<str>>>();
             if d.hosts.is_empty() || d.paths.is_empty() || d.params.is_empty() {
                 return Err(bad("hosts, paths and params each need at least one entry".into()));
             }
@@ -188,7 +189,8 @@ params = ["url", "u"]
     #[test]
     fn destinations_come_out_of_their_wrappers() {
         let r = rules();
-        let u = r.unwrap("https://www.google.co.uk/url?sa=t&url=https%3A%2F%2Fnews.example%2Fa%3Fb%3D1&usg=x", "").unwrap();
+        let u =
+            r.unwrap("https://www.google.co.uk/url?sa=t&url=https%3A%2F%2Fnews.example%2Fa%3Fb%3D1&usg=x", "").unwrap();
         assert_eq!(u.url, "https://news.example/a?b=1");
         assert_eq!(u.rules[0].location(), "r.toml:2");
         let nested = format!(

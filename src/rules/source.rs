@@ -13,10 +13,11 @@ pub enum RuleKind {
     Allow,
     SkipIntercept,
     Redirects,
+    Social,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 7] = [
+    pub const ALL: [RuleKind; 8] = [
         RuleKind::Trackers,
         RuleKind::Snippets,
         RuleKind::Params,
@@ -24,6 +25,7 @@ impl RuleKind {
         RuleKind::Allow,
         RuleKind::SkipIntercept,
         RuleKind::Redirects,
+        RuleKind::Social,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -35,6 +37,7 @@ impl RuleKind {
             RuleKind::Allow => "allow.toml",
             RuleKind::SkipIntercept => "skip-intercept.toml",
             RuleKind::Redirects => "redirects.toml",
+            RuleKind::Social => "social.toml",
         }
     }
 
@@ -81,6 +84,7 @@ pub fn bundled() -> Vec<RuleFile> {
         bundled!(RuleKind::Allow, "allow.toml"),
         bundled!(RuleKind::SkipIntercept, "skip-intercept.toml"),
         bundled!(RuleKind::Redirects, "redirects.toml"),
+        bundled!(RuleKind::Social, "social.toml"),
     ]
 }
 

@@ -55,7 +55,9 @@ impl State {
             return;
         }
         if el.has_attribute("src") {
-            self.check_element(el, "script", "src", RequestKind::Script, false);
+            if !self.check_element(el, "script", "src", RequestKind::Script, false) {
+                self.on_social_script(el);
+            }
             return;
         }
         if data || (self.rules.snippets.is_empty() && self.rules.snippets.loader.is_none()) {

@@ -13,6 +13,7 @@ mod lines;
 mod loader;
 mod pixel;
 mod script_scan;
+mod social;
 mod unwrap;
 
 pub(crate) use script_scan::{globals_in, squeezed_len};
@@ -56,6 +57,9 @@ pub struct StripOptions {
     /// The DNS client whose cache tells which hosts are aliases of trackers (`serve`, and
     /// `strip`/`audit --resolve-cnames`); none: names are judged as written.
     pub cnames: Option<Arc<crate::upstream::Dns>>,
+    /// Replace social widgets and embeds (`rules/social.toml`) by inert placeholders
+    /// (`social = "placeholder"`); false keeps them (`--keep-social`).
+    pub social: bool,
 }
 
 impl Default for StripOptions {
@@ -68,6 +72,7 @@ impl Default for StripOptions {
             memory_limit: 16 * 1024 * 1024,
             track_lines: false,
             cnames: None,
+            social: true,
         }
     }
 }
@@ -161,7 +166,11 @@ impl Stripper {
                     Target::InputImage => s.on_input(el),
                     Target::Script => s.on_script(el, &st),
                     Target::Frame(tag) => {
-                        s.check_element(el, tag, "src", crate::policy::RequestKind::Subdocument, false);
+                        if !s.check_element(el, tag, "src", crate::policy::RequestKind::Subdocument, false)
+                            && tag == "iframe"
+                        {
+                            s.on_social_embed(el);
+                        }
                     }
                     Target::Embed => {
                         s.check_element(el, "embed", "src", crate::policy::RequestKind::Object, false);

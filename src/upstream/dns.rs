@@ -45,7 +45,14 @@ pub struct DnsSettings {
 
 impl Default for DnsSettings {
     fn default() -> Self {
-        DnsSettings { uncloak: true, servers: Vec::new(), timeout_ms: 1000, cache_entries: 4096, min_ttl: 30, max_ttl: 3600 }
+        DnsSettings {
+            uncloak: true,
+            servers: Vec::new(),
+            timeout_ms: 1000,
+            cache_entries: 4096,
+            min_ttl: 30,
+            max_ttl: 3600,
+        }
     }
 }
 

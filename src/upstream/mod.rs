@@ -90,7 +90,8 @@ where
 {
     let roots = root_store(&opts.extra_roots, opts.system_roots)?;
     let tls = client_tls_config(roots)?;
-    let mut http = HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone(), opts.guard.clone(), opts.dns.clone()));
+    let mut http =
+        HttpConnector::new_with_resolver(Resolver::new(opts.pins.clone(), opts.guard.clone(), opts.dns.clone()));
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(opts.connect_timeout));

@@ -218,6 +218,11 @@ pub struct Trackstrip {
 
 impl Trackstrip {
     pub fn start(sink: &Sink, origin_ca: &OriginCa) -> Trackstrip {
+        Trackstrip::start_with(sink, origin_ca, &[])
+    }
+
+    /// With more `serve` flags.
+    pub fn start_with(sink: &Sink, origin_ca: &OriginCa, extra: &[&str]) -> Trackstrip {
         let ca_dir = tempfile::tempdir().unwrap();
         let root = ca_dir.path().join("origin-ca.pem");
         std::fs::write(&root, &origin_ca.pem).unwrap();
@@ -228,6 +233,7 @@ impl Trackstrip {
             .arg(ca_dir.path())
             .arg("--extra-root")
             .arg(&root)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())

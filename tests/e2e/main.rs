@@ -7,6 +7,7 @@ mod audit;
 #[path = "../it/browser.rs"]
 mod browser;
 mod kit;
+mod social;
 
 use kit::{Origin, OriginCa, SITE, Sink, Trackstrip, referenced_hosts};
 use std::path::PathBuf;

@@ -186,8 +186,7 @@ async fn strip_resolves_cnames_only_when_asked() {
     let server = zone().await;
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
-    std::fs::write(&page, "<p>story</p><img src=\"https://t.news.test/hit?v=1\"><img src=\"/logo.png\">")
-        .unwrap();
+    std::fs::write(&page, "<p>story</p><img src=\"https://t.news.test/hit?v=1\"><img src=\"/logo.png\">").unwrap();
     let events = dir.path().join("events.jsonl");
     let offline = strip_cli(&page, &events, &[]).await;
     assert!(offline.contains("t.news.test"), "{offline}");

@@ -113,11 +113,10 @@ async fn answer(zone: &HashMap<String, Entry>, asked: &Mutex<Vec<String>>, query
                 reply.metadata.truncation = true;
                 return reply.to_vec().ok();
             }
-            Some(Entry::A(ip)) => {
-                if question.query_type() == RecordType::A {
-                    reply.add_answer(Record::from_rdata(Name::from_ascii(format!("{name}.")).ok()?, 60, RData::A(A(ip))));
-                }
+            Some(Entry::A(ip)) if question.query_type() == RecordType::A => {
+                reply.add_answer(Record::from_rdata(Name::from_ascii(format!("{name}.")).ok()?, 60, RData::A(A(ip))));
             }
+            Some(Entry::A(_)) => {}
             Some(Entry::Cname(target)) => {
                 let rr = RData::CNAME(CNAME(Name::from_ascii(format!("{target}.")).ok()?));
                 reply.add_answer(Record::from_rdata(Name::from_ascii(format!("{name}.")).ok()?, 60, rr));

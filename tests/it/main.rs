@@ -25,6 +25,7 @@ mod proxy_reverse;
 mod proxy_stream;
 mod proxy_support;
 mod serve_cli;
+mod social_embeds;
 mod strip_loaders;
 mod strip_rules;
 mod support;

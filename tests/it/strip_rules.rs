@@ -246,3 +246,13 @@ fn snippet_stub_keeps_ga_callable() {
     assert!(out.starts_with("<script>") && out.ends_with("</script>"), "{out}");
     assert!(out.contains("w[n]=f") && out.contains("trackstrip"), "the stub defines ga(): {out}");
 }
+
+/// Cookie matching is named by what the endpoint does, on any host; look-alike content paths stay.
+#[test]
+fn ad_tech_id_sync_endpoints_go_on_any_host() {
+    let html = r#"<img src="https://sync.adnet.example/usersync?partner=7&uid=abc" width="1" height="1"><img src="https://x.bidder.example/cookie-sync?b=1"><img src="/users/sync-settings.png"><img src="https://cdn.example/setuid-guide.jpg">"#;
+    let (out, events) = strip(PAGE, html);
+    assert!(!out.contains("usersync") && !out.contains("cookie-sync"), "{out}");
+    assert!(out.contains("sync-settings.png") && out.contains("setuid-guide.jpg"), "{out}");
+    assert!(events.iter().all(|e| e.tracker.as_deref() == Some("Ad-tech ID sync")), "{events:#?}");
+}
