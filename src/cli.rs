@@ -158,6 +158,9 @@ pub struct AuditArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub cnames: CnameArgs,
+    /// With --browser: the enforcing load keeps social widgets and embeds (no placeholders).
+    #[arg(long, requires = "browser")]
+    pub keep_social: bool,
     /// Report format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
     pub format: AuditFormat,

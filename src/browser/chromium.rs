@@ -67,9 +67,23 @@ impl Launch<'_> {
             "--disable-gpu",
             "--no-first-run",
             "--no-default-browser-check",
+            // The browser's own traffic stays off the record: updates, network time, safe
+            // browsing, variations, optimization hints, domain reliability, crash reports.
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-domain-reliability",
+            "--disable-client-side-phishing-detection",
+            "--safebrowsing-disable-auto-update",
+            "--disable-default-apps",
+            "--disable-extensions",
+            "--disable-component-extensions-with-background-pages",
+            "--disable-field-trial-config",
+            "--disable-breakpad",
+            "--metrics-recording-only",
+            "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,OptimizationGuideModelDownloading,\
+             OptimizationHintsFetching,OptimizationTargetPrediction,Translate,MediaRouter,DialMediaRouteProvider,\
+             AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
             "--disable-dev-shm-usage",
             "--enable-logging=stderr",
             "--v=0",

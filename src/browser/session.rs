@@ -24,6 +24,8 @@ pub struct Setup {
     pub leaves: Arc<LeafCache>,
     pub spki: String,
     pub budget: Duration,
+    /// The enforcing load replaces social widgets and embeds by placeholders.
+    pub social: bool,
     _ca_dir: tempfile::TempDir,
 }
 
@@ -50,7 +52,7 @@ impl Setup {
             std::fs::read_to_string(dir.path().join(crate::ca::CA_KEY)).map_err(|e| SessionError::Ca(e.to_string()))?;
         let spki = spki_hash(&key).ok_or_else(|| SessionError::Ca("unreadable CA key".into()))?;
         let leaves = LeafCache::new(Arc::new(ca), 256).map_err(|e| SessionError::Ca(e.to_string()))?;
-        Ok(Setup { browser, rules, upstream, leaves: Arc::new(leaves), spki, budget, _ca_dir: dir })
+        Ok(Setup { browser, rules, upstream, leaves: Arc::new(leaves), spki, budget, social: true, _ca_dir: dir })
     }
 
     /// Loads `url` once, report-only (`enforce` false) or enforcing.
@@ -61,6 +63,7 @@ impl Setup {
             listen: vec![std::net::SocketAddr::from(([127, 0, 0, 1], 0))],
             upstream: self.upstream.clone(),
             enforce,
+            social: self.social,
             header: false,
             leaves: Some(self.leaves.clone()),
             observer: Some(Observer(Arc::new(move |o| {
@@ -92,6 +95,7 @@ impl Setup {
             requests: observed
                 .into_iter()
                 .filter(|o| o.method != "CONNECT" && !o.host.is_empty())
+                .filter(|o| made_by_page(&page, o))
                 .map(|o| request(&page, o))
                 .collect(),
             console_errors: shown.console_errors,
@@ -101,6 +105,12 @@ impl Setup {
             gpc_sent,
         })
     }
+}
+
+/// Only the page's traffic is recorded: its own site's requests (the page, its redirects) and
+/// what its documents asked for; not the browser's own (updates, network time...).
+fn made_by_page(page: &PageContext, o: &Observed) -> bool {
+    o.from_page || !page.is_third_party(&o.host)
 }
 
 fn request(page: &PageContext, o: Observed) -> Request {
@@ -137,4 +147,20 @@ fn spki_hash(key_pem: &str) -> Option<String> {
     let key = rcgen::KeyPair::from_pem(key_pem).ok()?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &key.subject_public_key_info());
     Some(base64::engine::general_purpose::STANDARD.encode(digest.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browsers_own_requests_are_not_the_pages() {
+        let page = PageContext::new("https://news.example/story").unwrap();
+        let seen = |host: &str, from_page: bool| Observed { host: host.into(), from_page, ..Observed::default() };
+        assert!(made_by_page(&page, &seen("news.example", false)), "the page itself");
+        assert!(made_by_page(&page, &seen("cdn.news.example", false)), "its own site");
+        assert!(made_by_page(&page, &seen("www.google-analytics.com", true)), "asked for by the page");
+        assert!(!made_by_page(&page, &seen("update.googleapis.com", false)), "component updates");
+        assert!(!made_by_page(&page, &seen("clients2.google.com", false)), "network time");
+    }
 }

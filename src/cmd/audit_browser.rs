@@ -33,7 +33,8 @@ pub fn run(args: &AuditArgs, rules: Arc<Rules>) -> Result<ExitCode, CmdError> {
         .build()
         .map_err(CmdError::io("cannot start the async runtime"))?;
     let budget = Duration::from_secs(args.wait.clamp(1, 120));
-    let setup = Setup::new(browser, rules, upstream, budget).map_err(|e| CmdError::Usage(e.to_string()))?;
+    let mut setup = Setup::new(browser, rules, upstream, budget).map_err(|e| CmdError::Usage(e.to_string()))?;
+    setup.social = !args.keep_social;
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).map_err(CmdError::io("cannot create the --out-dir"))?;
     }

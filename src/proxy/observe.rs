@@ -42,6 +42,10 @@ pub struct Observed {
     pub bytes_out: u64,
     /// The page that asked for it (`Referer`, without query).
     pub referer: Option<String>,
+    /// A document asked for it: it carries `Referer`, `Origin` or fetch metadata from a page
+    /// (`Sec-Fetch-Site` other than `none`). The browser's own traffic (updates, network time,
+    /// safe browsing) carries none of them.
+    pub from_page: bool,
     /// The rules flag the request itself (blocked, or would be in report-only mode).
     pub tracker: Option<Flag>,
     /// Names of the cookies the response set.

@@ -97,6 +97,9 @@ async fn proxy(
         o.host.clone_from(&host);
         o.kind = kind.adblock_name();
         o.referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(loggable);
+        o.from_page = o.referer.is_some()
+            || req.headers().contains_key(header::ORIGIN)
+            || req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() != b"none");
     }
     if navigation
         && (req.method() == Method::GET || req.method() == Method::HEAD)

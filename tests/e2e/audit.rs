@@ -193,3 +193,45 @@ fn without_a_browser_it_says_how_to_get_one_and_exits_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("apt-get install chromium"), "{stderr}");
 }
+
+/// Run on a page with nothing third-party, the record holds only the page's own requests: the
+/// browser's background traffic (component updates, network time, safe browsing...) is turned
+/// off, and anything the page didn't ask for is left out of the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_with_nothing_third_party_records_only_its_own_requests() {
+    let ca = OriginCa::new();
+    let origin = Origin::start(&ca).await;
+    let elsewhere = TrackerSite::start(&ca).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ca.pem");
+    std::fs::write(&root, &ca.pem).unwrap();
+    let browser = crate::browser::chromium();
+    let url = origin.url("plain.html", false);
+    let argv: Vec<String> = [
+        "--browser",
+        "--wait",
+        "5",
+        "--browser-path",
+        browser.to_str().unwrap(),
+        "--resolve",
+        "news.example=127.0.0.1",
+        "--resolve",
+        &format!("*={}", elsewhere.addr),
+        "--extra-root",
+        root.to_str().unwrap(),
+        "--format",
+        "json",
+        &url,
+    ]
+    .map(String::from)
+    .to_vec();
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || audit(&argv.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
+    assert_eq!(code, 0, "no tracker: exit 0\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let requests = report["observed"]["requests"].as_array().unwrap();
+    let hosts: Vec<&str> = requests.iter().map(|r| r["host"].as_str().unwrap()).collect();
+    assert!(!hosts.is_empty() && hosts.iter().all(|h| *h == "news.example"), "{hosts:?}");
+    assert!(requests.iter().any(|r| r["url"].as_str().unwrap().ends_with("/figure.svg")), "{requests:?}");
+    assert_eq!(report["summary"]["third_party_requests"], 0);
+}

@@ -91,6 +91,7 @@ impl<S: ParserOutputSink> Parser<S> {
         loop {
             let unboxed = match parse_result {
                 Ok(unreachable) => match unreachable {},
+                // trackstrip patch: the error's box is kept for the next one.
                 Err(boxed) => ActionError::unboxed(boxed),
             };
             match unboxed {

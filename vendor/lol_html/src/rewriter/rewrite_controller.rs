@@ -100,6 +100,7 @@ impl<'h, H: HandlerTypes> HtmlRewriteController<'h, H> {
             handlers_dispatcher,
             selector_matching_vm,
             bail_out_handlers,
+            // trackstrip patch: the pending attribute request is kept here, so the boxed closure captures nothing.
             pending_vm_request: None,
         }
     }
@@ -201,6 +202,7 @@ impl<H: HandlerTypes> TransformController for HtmlRewriteController<'_, H> {
             .has_matched_elements_with_removed_content()
     }
 
+    // trackstrip patch: the attribute needles of the pending request, and resolving it as unmatched.
     fn pending_attribute_needles(&self) -> Option<&[Box<[u8]>]> {
         self.pending_vm_request.as_ref()?;
         self.selector_matching_vm.as_ref()?.pending_attribute_needles()

@@ -158,6 +158,7 @@ fn compile_operands(
 impl Compilable for Expr<OnAttributesExpr> {
     fn compile(self, encoding: &'static Encoding, exprs: &mut ExprSet, _: &mut bool) {
         let neg = self.negation;
+        // trackstrip patch: the bytes an attribute selector needs in the raw tag.
         exprs.attr_needles.push(if neg { None } else { attr_needle(encoding, &self.simple_expr) });
         let expr_result = match self.simple_expr {
             OnAttributesExpr::Id(id) => compile_literal(encoding, id)

@@ -15,6 +15,7 @@ use crate::html::{LocalName, Namespace};
 use crate::memory::{MemoryLimitExceededError, SharedMemoryLimiter};
 use crate::transform_stream::AuxStartTagInfo;
 use encoding_rs::Encoding;
+// trackstrip patch: compiled programs are cached and shared.
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use self::ast::*;
@@ -402,6 +403,7 @@ where
         Ok(())
     }
 
+    // trackstrip patch: `bailout` is replaced by `request_attributes`, which keeps the pending request in the VM.
     fn recover_after_bailout_in_entry_points(
         &mut self,
         ctx: &mut ExecutionCtx<'static, E>,
@@ -449,6 +451,7 @@ where
         if let Err(b) =
             self.try_exec_instr_set_without_attrs(self.program.entry_points.clone(), &mut ctx)
         {
+            // trackstrip patch: the pending request is kept in the VM (see `request_attributes`).
             return self.request_attributes(Pending::EntryPoints(ctx.into_owned(), b));
         }
 

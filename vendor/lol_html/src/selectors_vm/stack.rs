@@ -19,6 +19,7 @@ fn is_void_element(local_name: &LocalName<'_>, enable_esi_tags: bool) -> bool {
     if tag_is_one_of!(
         *local_name,
         [
+            // trackstrip patch: `Frame` is void, as in HTML.
             Area, Base, Basefont, Bgsound, Br, Col, Embed, Frame, Hr, Img, Input, Keygen, Link, Meta,
             Param, Source, Track, Wbr
         ]
@@ -471,6 +472,7 @@ mod tests {
     }
 
     #[test]
+    // trackstrip patch: counts per name bucket.
     fn open_name_buckets_track_push_and_drain() {
         let mut stack = Stack::new(SharedMemoryLimiter::new(2048), false);
 

@@ -273,6 +273,7 @@ where
             encoding,
             got_flags_from_hint: false,
             pending_element_aux_info_req: None,
+            // trackstrip patch: no start tag deferred yet.
             deferred_tag: false,
             next_encoding,
         }

@@ -105,6 +105,7 @@ impl<S: LexemeSink> StateMachineActions for Lexer<S> {
             *ns = context.tree_builder_simulator.current_ns();
         }
 
+        // trackstrip patch: the emitted tag's small attribute buffer is kept for the next tag.
         let directive = self.emit_tag_lexeme(context, &lexeme)?;
         if let StartTag { attributes, .. } = lexeme.token_outline {
             if attributes.capacity() <= SPARE_ATTRIBUTES_MAX {
@@ -173,6 +174,7 @@ impl<S: LexemeSink> StateMachineActions for Lexer<S> {
 
     #[inline]
     fn create_start_tag(&mut self, context: &mut ParserContext<S>, _input: &[u8]) {
+        // trackstrip patch: the last start tag's attribute buffer is reused when there is one.
         let attributes = match self.spare_attributes.take() {
             Some(mut spare) => {
                 drop(spare.drain(..));

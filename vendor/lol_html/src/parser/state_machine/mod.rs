@@ -267,6 +267,7 @@ pub(crate) trait StateMachine: StateMachineActions + StateMachineConditions {
 
         self.set_pos(self.pos() - consumed_byte_count);
 
+        // trackstrip patch: boxed in the kept box (`boxed`).
         Err(ActionError::EndOfInput {
             consumed_byte_count,
         }
@@ -295,6 +296,7 @@ pub(crate) trait StateMachine: StateMachineActions + StateMachineConditions {
         new_parser_directive: ParserDirective,
         feedback_directive: FeedbackDirective,
     ) -> ActionResult {
+        // trackstrip patch: boxed in the kept box (`boxed`).
         Err(ActionError::ParserDirectiveChangeRequired(
             new_parser_directive,
             self.create_bookmark(pos, feedback_directive),

@@ -4,6 +4,7 @@ use crate::html::escape_double_quotes_only;
 use crate::parser::AttributeBuffer;
 use crate::rewritable_units::Serialize;
 use encoding_rs::Encoding;
+// trackstrip patch: for `get_cow`.
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt::{self, Debug};
