@@ -47,7 +47,7 @@ pub enum Party {
     Third,
 }
 
-/// One audit record. The JSON schema is documented in the README.
+/// One audit record. The JSON schema is documented in docs/audit.md.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEvent {
     pub action: Action,

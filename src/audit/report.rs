@@ -1,5 +1,5 @@
 //! Audit reports: what a page loads, grouped by the company behind it, as a table for people,
-//! JSON for machines (schema in the README) and one self-contained HTML file.
+//! JSON for machines (schema in docs/audit.md) and one self-contained HTML file.
 
 use super::event::{Action, AuditEvent};
 use crate::policy::Reason;

@@ -98,18 +98,34 @@ impl State {
         Some((ev, offset))
     }
 
+    /// The host's aliases as DNS knows them, asked once per page and host (a page names the
+    /// same few hosts many times); an unknown host is looked up in the background.
+    fn cname_chain(&mut self, host: &str) -> Option<crate::upstream::Chain> {
+        if let Some(known) = self.cnames_seen.get(host) {
+            return known.clone();
+        }
+        let dns = self.opts.cnames.as_ref()?;
+        let known = dns.known(host);
+        if known.is_none() {
+            dns.prefetch(host);
+        }
+        if self.cnames_seen.len() < 1024 {
+            self.cnames_seen.insert(host.into(), known.clone());
+        }
+        known
+    }
+
     /// What the DNS cache knows of the host's aliases, when the rules said nothing or only
     /// guessed from the name: a cloaked tracker is judged as the tracker. An unknown host is
     /// looked up in the background; the page never waits (the proxy judges the request).
-    fn uncloak(&self, decision: Decision, res: &ResourceUrl<'_>, kind: RequestKind) -> (Decision, Option<String>) {
-        let Some(dns) = self.opts.cnames.as_ref().filter(|d| d.uncloaks()) else { return (decision, None) };
+    fn uncloak(&mut self, decision: Decision, res: &ResourceUrl<'_>, kind: RequestKind) -> (Decision, Option<String>) {
+        if !self.opts.cnames.as_ref().is_some_and(|d| d.uncloaks()) {
+            return (decision, None);
+        }
         if !matches!(&decision, Decision::Pass | Decision::Tracker(Verdict { reason: Reason::Subdomain, .. })) {
             return (decision, None);
         }
-        let Some(chain) = dns.known(&res.host) else {
-            dns.prefetch(&res.host);
-            return (decision, None);
-        };
+        let Some(chain) = self.cname_chain(&res.host) else { return (decision, None) };
         match crate::policy::through_aliases(&self.rules, &self.page, res, kind, &chain) {
             Some((v, at)) => (Decision::Tracker(v), Some(crate::policy::via_cname(&res.host, &chain, at))),
             None => (decision, None),

@@ -87,6 +87,8 @@ pub(crate) struct State {
     pub nonce: u64,
     /// Globals that loader stubs on this page define: scripts that only call them can go.
     pub stubbed_globals: Vec<String>,
+    /// Hosts whose CNAME chain this page has asked for, and what was known then.
+    pub cnames_seen: foldhash::HashMap<Box<str>, Option<crate::upstream::Chain>>,
 }
 
 impl State {
@@ -105,6 +107,7 @@ impl State {
             noscripts: None,
             sentinel_seen: false,
             stubbed_globals: Vec::new(),
+            cnames_seen: Default::default(),
             nonce: std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8),
         }
     }

@@ -10,6 +10,7 @@ mod cli;
 mod cname_uncloak;
 mod corpus;
 mod dns_server;
+mod docs;
 mod gateway_access;
 mod gateway_admin;
 mod gateway_cli;
