@@ -35,6 +35,10 @@ pub struct InlineStrip {
     idle: Pin<Box<Sleep>>,
     transfer: Transfer,
     done: Option<Done>,
+    /// The origin failed: sent once everything received before has gone out.
+    failure: Option<String>,
+    /// The connection was given a chance to write out what went before the failure.
+    flushed: bool,
 }
 
 impl InlineStrip {
@@ -48,6 +52,8 @@ impl InlineStrip {
             idle,
             transfer: Transfer::default(),
             done: Some(Box::new(done)),
+            failure: None,
+            flushed: false,
         }
     }
 
@@ -124,6 +130,21 @@ impl InlineStrip {
         self.report(outcome);
     }
 
+    /// The origin failed mid-body: what arrived is stripped and goes out (the stripper flushed,
+    /// no trailer), then the transfer is cut the way the origin's was, so the client sees a
+    /// truncated body, never a clean short one.
+    fn fail(&mut self, why: String) {
+        if matches!(self.stage, Stage::Prescan(_)) {
+            self.start();
+        }
+        if let Stage::Stripping(s) = std::mem::replace(&mut self.stage, Stage::Finished) {
+            let tail = s.finish().tail;
+            self.emit(tail);
+        }
+        self.report(Outcome::UpstreamFailed(why.clone()));
+        self.failure = Some(why);
+    }
+
     fn report(&mut self, outcome: Outcome) {
         self.stage = Stage::Finished;
         if let Some(done) = self.done.take() {
@@ -142,6 +163,9 @@ impl Body for InlineStrip {
             if let Some(f) = this.queue.pop_front() {
                 return Poll::Ready(Some(Ok(f)));
             }
+            if this.failure.is_some() {
+                return super::pipeline::after_a_flush(&mut this.flushed, cx, || this.failure.take().map(Into::into));
+            }
             if matches!(this.stage, Stage::Finished) {
                 return Poll::Ready(None);
             }
@@ -154,17 +178,12 @@ impl Body for InlineStrip {
                         this.feed(data);
                     }
                 }
-                Poll::Ready(Some(Err(e))) => {
-                    let why = format!("origin body: {e}");
-                    this.report(Outcome::UpstreamFailed(why.clone()));
-                    return Poll::Ready(Some(Err(why.into())));
-                }
+                Poll::Ready(Some(Err(e))) => this.fail(format!("origin body: {e}")),
                 Poll::Ready(None) => this.end(),
                 Poll::Pending => {
                     if this.idle.as_mut().poll(cx).is_ready() {
-                        let why = format!("the origin sent nothing for {} s", this.spec.idle.as_secs());
-                        this.report(Outcome::UpstreamFailed(why.clone()));
-                        return Poll::Ready(Some(Err(why.into())));
+                        this.fail(format!("the origin sent nothing for {} s", this.spec.idle.as_secs()));
+                        continue;
                     }
                     return Poll::Pending;
                 }
@@ -173,7 +192,7 @@ impl Body for InlineStrip {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.stage, Stage::Finished) && self.queue.is_empty()
+        matches!(self.stage, Stage::Finished) && self.queue.is_empty() && self.failure.is_none()
     }
 }
 

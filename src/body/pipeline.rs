@@ -82,7 +82,7 @@ pub fn strip_body(
         }
         done(outcome, Transfer { bytes_in: counted.load(Ordering::Relaxed), bytes_out: out.sent });
     });
-    ChannelBody { rx }.boxed_unsync()
+    ChannelBody { rx, failure: None, flushed: false }.boxed_unsync()
 }
 
 /// The sending end, counting what it sends.
@@ -94,6 +94,8 @@ struct Out {
 /// A body fed by the rewrite task.
 pub struct ChannelBody {
     rx: mpsc::Receiver<Result<Frame<Bytes>, BoxError>>,
+    failure: Option<BoxError>,
+    flushed: bool,
 }
 
 impl Body for ChannelBody {
@@ -101,8 +103,34 @@ impl Body for ChannelBody {
     type Error = BoxError;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        self.rx.poll_recv(cx)
+        let this = &mut *self;
+        if this.failure.is_some() {
+            return after_a_flush(&mut this.flushed, cx, || this.failure.take());
+        }
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(Some(Err(e))) => {
+                this.failure = Some(e);
+                after_a_flush(&mut this.flushed, cx, || this.failure.take())
+            }
+            other => other,
+        }
     }
+}
+
+/// The body's error, once the connection has had one chance to write out the bytes before it:
+/// hyper drops what it hasn't written when a body fails, and what arrived must not be lost.
+pub(super) fn after_a_flush(
+    flushed: &mut bool,
+    cx: &mut Context<'_>,
+    error: impl FnOnce() -> Option<BoxError>,
+) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    if !*flushed {
+        *flushed = true;
+        // Pending makes hyper flush its write buffer; the wake brings it straight back here.
+        cx.waker().wake_by_ref();
+        return Poll::Pending;
+    }
+    Poll::Ready(error().map(Err))
 }
 
 /// Where decoded bytes come from: the frames themselves, or a decoder over them.
@@ -206,10 +234,17 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
     // The first bytes decide the encoding (bounded: at most PRESCAN_BYTES are waited for).
     let mut head = BytesMut::new();
     let mut ended = false;
+    let mut failure = None;
     while head.len() < PRESCAN_BYTES {
         match next_chunk(&mut source, &mut buf, spec.idle, tx).await {
             Ok(Some(b)) => head.extend_from_slice(&b),
             Ok(None) => {
+                ended = true;
+                break;
+            }
+            // What arrived is still stripped and sent (below), then the failure.
+            Err(e) if e != CLIENT_GONE => {
+                failure = Some(e);
                 ended = true;
                 break;
             }
@@ -220,6 +255,11 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
         Ok(opts) => StripOptions { enforce: spec.enforce, cnames: spec.cnames.clone(), social: spec.social, ..opts },
         Err(enc) => {
             tracing::info!(encoding = enc.name(), "page encoding can't be rewritten; passing it through");
+            if let Some(e) = failure {
+                // Flushed, not finished: the client gets what arrived, then the cut.
+                let _ = send_data(&mut encoder, head.freeze(), false, tx).await;
+                return failed(e);
+            }
             return pass_through(head.freeze(), ended, &mut source, &mut encoder, &mut buf, tx, &spec).await;
         }
     };
@@ -238,10 +278,19 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
         match next_chunk(&mut source, &mut buf, spec.idle, tx).await {
             Ok(Some(b)) => chunk = Some(b),
             Ok(None) => ended = true,
+            Err(e) if e != CLIENT_GONE => {
+                failure = Some(e);
+                ended = true;
+            }
             Err(e) => return failed(e),
         }
     }
     let done = stripper.finish();
+    if let Some(e) = failure {
+        // What arrived, stripped and flushed (the encoding left open: the body is cut).
+        let _ = send_data(&mut encoder, done.tail, false, tx).await;
+        return failed(e);
+    }
     if !send_data(&mut encoder, done.tail.clone(), true, tx).await {
         return Outcome::ClientGone;
     }

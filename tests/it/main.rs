@@ -19,6 +19,7 @@ mod gateway_lists;
 mod gateway_reload;
 mod https;
 mod malformed;
+mod origin_faults;
 mod privacy_signals;
 mod proxy_block;
 mod proxy_errors;
