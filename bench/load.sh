@@ -97,6 +97,7 @@ OPORT=$(cat "$WORK/origin.port")
 PPORT=$(free_port); APORT=$(free_port)
 NO_COLOR=1 "$TRACKSTRIP" serve --listen "127.0.0.1:$PPORT" --admin "127.0.0.1:$APORT" \
   --data-dir "$WORK/data" --no-intercept --no-watch --no-list-update --resolve news.test=127.0.0.1 \
+  --resolve '*=127.0.0.1:9' \
   >"$WORK/trackstrip.log" 2>&1 &
 PIDS+=($!); TS_PID=$!
 PAGE="http://news.test:$OPORT/page.html"

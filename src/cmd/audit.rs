@@ -1,7 +1,7 @@
 //! `trackstrip audit FILE|URL|-`: what a page loads, who runs it and why it is flagged.
 //! Exit status: 0 no tracker, 1 trackers found, 2 error.
 
-use super::{CmdError, load_rules, open_input, read_up_to};
+use super::{CmdError, load_rules, read_up_to};
 use crate::cli::{AuditArgs, AuditFormat};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -65,14 +65,8 @@ pub fn run(args: &AuditArgs) -> Result<ExitCode, CmdError> {
             Some(u) => PageContext::new(u).map_err(CmdError::Usage)?,
             None => PageContext::unknown(),
         };
-        let (mut input, _spooled) = match &resolving {
-            Some(r) => {
-                let (path, spooled) = super::cnames::rereadable((target != "-").then(|| std::path::Path::new(target)))?;
-                r.warm(rules.clone(), page.clone(), &path)?;
-                (open_input(Some(&path))?, spooled)
-            }
-            None => (open_input((target != "-").then(|| std::path::Path::new(target)))?, None),
-        };
+        let path = std::path::Path::new(target);
+        let (mut input, _spooled) = super::cnames::open_page(resolving.as_ref(), &rules, &page, Some(path))?;
         let output = audit_reader(&mut input, rules.clone(), page, target, cnames)?;
         (args.url.clone(), output)
     };

@@ -12,20 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use trackstrip::browser::{self, PageAudit, Setup, report};
 use trackstrip::rules::Rules;
-use trackstrip::upstream::{Dns, DnsSettings, Pins, UpstreamOptions};
+use trackstrip::upstream::{Pins, UpstreamOptions};
 
 pub fn run(args: &AuditArgs, rules: Arc<Rules>) -> Result<ExitCode, CmdError> {
     let urls = urls(args)?;
     let browser = browser::find_browser(args.browser_path.as_deref()).map_err(|e| CmdError::Usage(e.to_string()))?;
     let pins = Pins::new(args.resolve.clone());
     // --resolve-cnames: the proxy the browser goes through resolves as `serve` does.
-    let dns = match args.cnames.resolve_cnames {
-        true => {
-            let settings = DnsSettings { servers: args.cnames.dns_servers.clone(), ..DnsSettings::default() };
-            Some(Arc::new(Dns::new(&settings, pins.clone()).map_err(|e| CmdError::Usage(e.to_string()))?))
-        }
-        false => None,
-    };
+    let dns = super::cnames::dns(&args.cnames, pins.clone())?;
     let upstream = UpstreamOptions { extra_roots: args.extra_roots.clone(), pins, dns, ..UpstreamOptions::default() };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -19,18 +19,39 @@ pub struct Resolving {
     pub dns: Arc<Dns>,
 }
 
-/// The resolver `--resolve-cnames` asks for, if it was.
-pub fn start(args: &CnameArgs) -> Result<Option<Resolving>, CmdError> {
+/// The DNS client `--resolve-cnames` asks for (`--dns-server`, else the system's), if it was.
+pub fn dns(args: &CnameArgs, pins: Pins) -> Result<Option<Arc<Dns>>, CmdError> {
     if !args.resolve_cnames {
         return Ok(None);
     }
+    let settings = DnsSettings { servers: args.dns_servers.clone(), ..DnsSettings::default() };
+    let dns = Dns::new(&settings, pins).map_err(|e| CmdError::Usage(e.to_string()))?;
+    Ok(Some(Arc::new(dns)))
+}
+
+/// The resolver `--resolve-cnames` asks for, with a runtime for its lookups, if it was.
+pub fn start(args: &CnameArgs) -> Result<Option<Resolving>, CmdError> {
+    let Some(dns) = dns(args, Pins::default())? else { return Ok(None) };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CmdError::io("cannot start the async runtime"))?;
-    let settings = DnsSettings { servers: args.dns_servers.clone(), ..DnsSettings::default() };
-    let dns = Dns::new(&settings, Pins::default()).map_err(|e| CmdError::Usage(e.to_string()))?;
-    Ok(Some(Resolving { rt, dns: Arc::new(dns) }))
+    Ok(Some(Resolving { rt, dns }))
+}
+
+/// The page at `input` (a file, or stdin for none or `-`), ready to read. With a resolver, a
+/// first pass has looked up its hosts (stdin is saved to a temporary file for it, returned so
+/// it lives as long as the reader).
+pub fn open_page(
+    resolving: Option<&Resolving>,
+    rules: &Arc<Rules>,
+    page: &PageContext,
+    input: Option<&Path>,
+) -> Result<(Box<dyn Read>, Option<tempfile::TempPath>), CmdError> {
+    let Some(r) = resolving else { return Ok((super::open_input(input)?, None)) };
+    let (path, spooled) = rereadable(input)?;
+    r.warm(rules.clone(), page.clone(), &path)?;
+    Ok((super::open_input(Some(&path))?, spooled))
 }
 
 impl Resolving {
@@ -56,7 +77,7 @@ impl Resolving {
 }
 
 /// A page that can be read twice: the file itself, or stdin saved to a temporary file.
-pub fn rereadable(input: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempPath>), CmdError> {
+fn rereadable(input: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempPath>), CmdError> {
     match input {
         Some(p) if p.as_os_str() != "-" => Ok((p.to_path_buf(), None)),
         _ => {

@@ -1,6 +1,6 @@
 //! `trackstrip strip`: a file or stdin in, the stripped page out on stdout, streaming.
 
-use super::{CmdError, load_rules, open_input, read_up_to};
+use super::{CmdError, load_rules, read_up_to};
 use crate::cli::StripArgs;
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,14 +28,7 @@ pub fn run(args: &StripArgs) -> Result<ExitCode, CmdError> {
     let name = args.input.as_ref().map_or("stdin".to_string(), |p| p.display().to_string());
     // --resolve-cnames reads the page twice: once to look its hosts up, once to strip it.
     let resolving = super::cnames::start(&args.cnames)?;
-    let (mut input, _spooled) = match &resolving {
-        Some(r) => {
-            let (path, spooled) = super::cnames::rereadable(args.input.as_deref())?;
-            r.warm(rules.clone(), page.clone(), &path)?;
-            (open_input(Some(&path))?, spooled)
-        }
-        None => (open_input(args.input.as_deref())?, None),
-    };
+    let (mut input, _spooled) = super::cnames::open_page(resolving.as_ref(), &rules, &page, args.input.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(CHUNK, stdout.lock());
 

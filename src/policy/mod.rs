@@ -9,7 +9,7 @@ mod uncloak;
 
 pub use page::{PageContext, site_of};
 pub use resource::{RequestKind, ResourceUrl, decode_amp};
-pub use uncloak::{through_aliases, via as via_cname};
+pub use uncloak::{may_uncloak, uncloak};
 
 use crate::rules::{Category, ListQuery, MatchVia, RuleRef, Rules};
 use serde::Serialize;

@@ -2,14 +2,33 @@
 //! `smetrics.news.example` means nothing to a URL filter; `news.example.sc.omtrdc.net`,
 //! the name DNS says it stands for, is Adobe Analytics.
 
-use super::{Decision, PageContext, RequestKind, ResourceUrl, Verdict, classify, site_of};
+use super::{Decision, PageContext, Reason, RequestKind, ResourceUrl, Verdict, classify, site_of};
 use std::borrow::Cow;
+
+/// Does DNS get a say? Only when the rules said nothing about the name, or only guessed from
+/// it (`smetrics.<site>`, the fallback when DNS knows no chain).
+pub fn may_uncloak(decision: &Decision) -> bool {
+    matches!(decision, Decision::Pass | Decision::Tracker(Verdict { reason: Reason::Subdomain, .. }))
+}
+
+/// The tracker `res` is through `host`'s aliases, and the audit text naming the chain up to
+/// it (`via CNAME a → b`).
+pub fn uncloak(
+    rules: &crate::rules::Rules,
+    page: &PageContext,
+    res: &ResourceUrl<'_>,
+    kind: RequestKind,
+    chain: &[Box<str>],
+) -> Option<(Verdict, String)> {
+    let (verdict, at) = through_aliases(rules, page, res, kind, chain)?;
+    Some((verdict, via(&res.host, chain, at)))
+}
 
 /// The first alias in `chain` that the rules or lists call a tracker, judged as if `res` were
 /// made to it, with the alias's position in the chain. Aliases in the requested host's own
 /// site are skipped (a site renaming its own hosts hides nothing), and an alias an allow rule
 /// keeps ends the search.
-pub fn through_aliases(
+fn through_aliases(
     rules: &crate::rules::Rules,
     page: &PageContext,
     res: &ResourceUrl<'_>,
@@ -33,8 +52,13 @@ pub fn through_aliases(
 
 /// The audit text for a verdict reached through the chain, up to the alias that decided it:
 /// `via CNAME smetrics.news.example → news.example.sc.omtrdc.net`.
-pub fn via(host: &str, chain: &[Box<str>], at: usize) -> String {
-    format!("via CNAME {}", crate::upstream::describe_chain(host, &chain[..=at.min(chain.len().saturating_sub(1))]))
+fn via(host: &str, chain: &[Box<str>], at: usize) -> String {
+    let mut s = format!("via CNAME {host}");
+    for alias in &chain[..=at] {
+        s.push_str(" → ");
+        s.push_str(alias);
+    }
+    s
 }
 
 #[cfg(test)]

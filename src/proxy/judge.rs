@@ -2,7 +2,7 @@
 //! only guess from the name (`smetrics.<site>`), DNS is asked what the name is an alias of.
 
 use super::ProxyState;
-use crate::policy::{Decision, PageContext, Reason, RequestKind, ResourceUrl, Verdict, classify};
+use crate::policy::{Decision, PageContext, RequestKind, ResourceUrl, Verdict, classify, may_uncloak, uncloak};
 use crate::rules::Rules;
 use std::sync::Arc;
 
@@ -19,18 +19,15 @@ pub async fn tracker(
     res: &ResourceUrl<'_>,
     kind: RequestKind,
 ) -> Option<Blocked> {
-    let named = match classify(rules, page, res, kind).decision {
-        Decision::Tracker(v) if v.reason != Reason::Subdomain => return Some(Blocked { verdict: v, via_cname: None }),
-        Decision::Tracker(v) => Some(v),
-        Decision::Allowed(_) => return None,
-        Decision::Pass => None,
-    };
-    if let Some(dns) = state.config.upstream.dns.as_ref().filter(|d| d.uncloaks()) {
-        let chain = dns.chain(&res.host).await;
-        if let Some((verdict, at)) = crate::policy::through_aliases(rules, page, res, kind, &chain) {
-            let via = crate::policy::via_cname(&res.host, &chain, at);
-            return Some(Blocked { verdict, via_cname: Some(via) });
-        }
+    let decision = classify(rules, page, res, kind).decision;
+    if may_uncloak(&decision)
+        && let Some(dns) = state.config.upstream.dns.as_ref().filter(|d| d.uncloaks())
+        && let Some((verdict, via)) = uncloak(rules, page, res, kind, &dns.chain(&res.host).await)
+    {
+        return Some(Blocked { verdict, via_cname: Some(via) });
     }
-    named.map(|verdict| Blocked { verdict, via_cname: None })
+    match decision {
+        Decision::Tracker(verdict) => Some(Blocked { verdict, via_cname: None }),
+        _ => None,
+    }
 }

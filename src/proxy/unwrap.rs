@@ -19,12 +19,8 @@ pub fn redirect(
     if !rules.redirects.may_wrap(url.as_str()) {
         return None;
     }
-    let found = rules.redirects.unwrap(url.as_str(), page_host)?;
-    let dest_host = url::Url::parse(&found.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-    let dest = match rules.params.clean(&found.url, dest_host.as_deref(), false) {
-        Some(c) => c.url,
-        None => found.url,
-    };
+    let found = rules.unwrap_link(url.as_str(), page_host)?;
+    let dest = found.url;
     let rule = found.rules.first().map(|r| format!("{} {}", r.location(), r.text())).unwrap_or_default();
     let what = format!("link wrapper ({rule}) to {}", super::access_log::loggable(&dest));
     if !state.config.enforce {

@@ -93,6 +93,18 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// The destination of a link wrapper (`redirects.toml`), cleaned of tracking parameters
+    /// (`params.toml`), on a page of `page_host`; None when `url` is not a known wrapper.
+    pub fn unwrap_link(&self, url: &str, page_host: &str) -> Option<Unwrapped> {
+        let mut found = self.redirects.unwrap(url, page_host)?;
+        let host = url::Url::parse(&found.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        if let Some(cleaned) = self.params.clean(&found.url, host.as_deref(), false) {
+            found.url = cleaned.url;
+            found.removed = cleaned.removed.into_iter().map(|(name, _)| name).collect();
+        }
+        Some(found)
+    }
+
     /// The bundled rule files alone, without the built-in list.
     pub fn bundled() -> Result<Rules, RuleError> {
         Rules::from_files(&source::bundled(), None)

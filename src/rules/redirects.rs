@@ -40,6 +40,8 @@ pub struct Unwrapped {
     pub url: String,
     /// The rule of each wrapper removed, outermost first.
     pub rules: Vec<RuleRef>,
+    /// Tracking parameters then taken out of the destination (`Rules::unwrap_link`).
+    pub removed: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -121,7 +123,7 @@ impl RedirectRules {
             current = next;
             rules.push(rule);
         }
-        (!rules.is_empty()).then_some(Unwrapped { url: current, rules })
+        (!rules.is_empty()).then_some(Unwrapped { url: current, rules, removed: Vec::new() })
     }
 
     fn unwrap_once(&self, url: &str, page_site: &str) -> Option<(String, RuleRef)> {

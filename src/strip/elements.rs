@@ -119,15 +119,14 @@ impl State {
     /// guessed from the name: a cloaked tracker is judged as the tracker. An unknown host is
     /// looked up in the background; the page never waits (the proxy judges the request).
     fn uncloak(&mut self, decision: Decision, res: &ResourceUrl<'_>, kind: RequestKind) -> (Decision, Option<String>) {
-        if !self.opts.cnames.as_ref().is_some_and(|d| d.uncloaks()) {
+        if !crate::policy::may_uncloak(&decision) || !self.opts.cnames.as_ref().is_some_and(|d| d.uncloaks()) {
             return (decision, None);
         }
-        if !matches!(&decision, Decision::Pass | Decision::Tracker(Verdict { reason: Reason::Subdomain, .. })) {
-            return (decision, None);
-        }
-        let Some(chain) = self.cname_chain(&res.host) else { return (decision, None) };
-        match crate::policy::through_aliases(&self.rules, &self.page, res, kind, &chain) {
-            Some((v, at)) => (Decision::Tracker(v), Some(crate::policy::via_cname(&res.host, &chain, at))),
+        let found = self
+            .cname_chain(&res.host)
+            .and_then(|chain| crate::policy::uncloak(&self.rules, &self.page, res, kind, &chain));
+        match found {
+            Some((v, via)) => (Decision::Tracker(v), Some(via)),
             None => (decision, None),
         }
     }

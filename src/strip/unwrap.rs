@@ -19,20 +19,17 @@ impl State {
             }
             let Some(res) = self.page.resolve(&value) else { return false };
             let wrapped = decode_amp(&res.to_url_string()).into_owned();
-            let Some(found) = self.rules.redirects.unwrap(&wrapped, self.page.host()) else { return false };
-            let dest_host = url::Url::parse(&found.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-            let cleaned = self.rules.params.clean(&found.url, dest_host.as_deref(), false);
-            let mut detail = format!("to {}", cleaned.as_ref().map_or(found.url.as_str(), |c| c.url.as_str()));
-            if let Some(c) = &cleaned {
-                let names: Vec<&str> = c.removed.iter().map(|(n, _)| n.as_str()).collect();
-                detail.push_str(&format!("; removed {}", names.join(", ")));
+            let Some(found) = self.rules.unwrap_link(&wrapped, self.page.host()) else { return false };
+            let mut detail = format!("to {}", found.url);
+            if !found.removed.is_empty() {
+                detail.push_str(&format!("; removed {}", found.removed.join(", ")));
             }
             let mut ev = AuditEvent::plain(Action::Unwrap, tag, attr, Reason::Redirect, found.rules.first().cloned());
             ev.party = if self.page.is_third_party(&res.host) { Party::Third } else { Party::First };
             ev.url = Some(wrapped);
             ev.host = Some(res.host.into_owned());
             ev.detail = Some(detail);
-            (cleaned.map_or(found.url, |c| c.url), ev)
+            (found.url, ev)
         };
         let offset = el.source_location().bytes().start;
         if self.opts.enforce && el.set_attribute(attr, &dest).is_err() {

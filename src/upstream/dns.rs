@@ -162,11 +162,13 @@ impl Dns {
     /// The CNAME chain of `host`, waiting at most the lookup deadline. A failed or late lookup
     /// is an empty chain: not known as an alias. A late answer still lands in the cache.
     pub async fn chain(self: &Arc<Self>, host: &str) -> Chain {
-        if !self.asks_dns(host) {
-            return Chain::from([]);
-        }
+        // The cache first: most requests go to names already seen, and the checks below
+        // lowercase the name.
         if let Some(known) = self.known(host) {
             return known;
+        }
+        if !self.asks_dns(host) {
+            return Chain::from([]);
         }
         let this = Arc::clone(self);
         let name = host.to_string();
@@ -190,10 +192,11 @@ impl Dns {
         }
     }
 
-    /// Starts a background lookup of `host` unless its chain is known or being looked up
-    /// (or too many lookups are running): the next page or request finds it in the cache.
+    /// Starts a background lookup of `host`, which `known` just didn't know, unless it is being
+    /// looked up already (or too many lookups are running): the next page or request finds it
+    /// in the cache.
     pub fn prefetch(self: &Arc<Self>, host: &str) {
-        if !self.asks_dns(host) || self.known(host).is_some() {
+        if !self.asks_dns(host) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
@@ -256,14 +259,4 @@ fn chain_of(host: &str, answers: &[hickory_resolver::proto::rr::Record]) -> Chai
         at.clone_from(next);
     }
     chain.into()
-}
-
-/// `a → b → c`, for logs, headers and audit events.
-pub fn describe(host: &str, chain: &[Box<str>]) -> String {
-    let mut s = String::from(host);
-    for c in chain {
-        s.push_str(" → ");
-        s.push_str(c);
-    }
-    s
 }

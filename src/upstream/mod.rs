@@ -5,7 +5,7 @@ mod dns;
 mod resolve;
 mod tls;
 
-pub use dns::{Chain, Dns, DnsError, DnsSettings, describe as describe_chain, parse_server as parse_dns_server};
+pub use dns::{Chain, Dns, DnsError, DnsSettings, parse_server as parse_dns_server};
 pub use resolve::{Pin, Pins, REFUSED_BY_GUARD, Resolver, never_resolves, parse_pin};
 pub use tls::{client_tls_config, root_store};
 

@@ -79,6 +79,51 @@ impl TrackerSite {
     }
 }
 
+/// What the browser audits here share: the site's origin, a site that records every other
+/// name's requests, and `audit --browser` arguments pinning every name to them.
+struct World {
+    origin: Origin,
+    trackers: TrackerSite,
+    args: Vec<String>,
+    /// Scratch space (the origin CA's file, URL lists, reports).
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn start() -> World {
+        let ca = OriginCa::new();
+        let origin = Origin::start(&ca).await;
+        let trackers = TrackerSite::start(&ca).await;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ca.pem");
+        std::fs::write(&root, &ca.pem).unwrap();
+        let browser = crate::browser::chromium();
+        let args = [
+            "--browser",
+            "--wait",
+            "5",
+            "--browser-path",
+            browser.to_str().unwrap(),
+            "--resolve",
+            "news.example=127.0.0.1",
+            "--resolve",
+            &format!("*={}", trackers.addr),
+            "--extra-root",
+            root.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec();
+        World { origin, trackers, args, dir }
+    }
+
+    /// `trackstrip audit` with the shared arguments and `extra`, off the runtime's threads.
+    fn run(&self, extra: &[&str]) -> tokio::task::JoinHandle<(i32, String, String)> {
+        let mut argv = self.args.clone();
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        tokio::task::spawn_blocking(move || audit(&argv.iter().map(String::as_str).collect::<Vec<_>>()))
+    }
+}
+
 fn audit(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_trackstrip")).arg("audit").args(args).output().unwrap();
     (
@@ -90,36 +135,10 @@ fn audit(args: &[&str]) -> (i32, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() {
-    let ca = OriginCa::new();
-    let origin = Origin::start(&ca).await;
-    let trackers = TrackerSite::start(&ca).await;
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("ca.pem");
-    std::fs::write(&root, &ca.pem).unwrap();
-    let browser = crate::browser::chromium();
+    let world = World::start().await;
+    let (origin, trackers) = (&world.origin, &world.trackers);
     let url = origin.url("dynamic.html", false);
-    let pins = ["news.example=127.0.0.1".to_string(), format!("*={}", trackers.addr)];
-    // What every run here shares: the browser, and every name pinned to loopback.
-    let world: Vec<String> = [
-        "--browser",
-        "--wait",
-        "5",
-        "--browser-path",
-        browser.to_str().unwrap(),
-        "--resolve",
-        &pins[0],
-        "--resolve",
-        &pins[1],
-        "--extra-root",
-        root.to_str().unwrap(),
-    ]
-    .map(String::from)
-    .to_vec();
-    let run = |extra: &[&str]| {
-        let mut argv = world.clone();
-        argv.extend(extra.iter().map(|s| s.to_string()));
-        tokio::task::spawn_blocking(move || audit(&argv.iter().map(String::as_str).collect::<Vec<_>>()))
-    };
+    let run = |extra: &[&str]| world.run(extra);
     let (code, stdout, stderr) = run(&["--compare", "--format", "json", &url]).await.unwrap();
     assert_eq!(code, 1, "trackers found: exit 1\n{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
@@ -166,9 +185,9 @@ async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() 
     assert_eq!(after_gtm, 1, "gtm.js was fetched once (report-only), never while enforcing: {hits:?}");
 
     // Many pages: one report each plus an aggregate; a second run resumes (loads nothing).
-    let list = dir.path().join("urls.txt");
+    let list = world.dir.path().join("urls.txt");
     std::fs::write(&list, format!("# pages\n{url}\n")).unwrap();
-    let out = dir.path().join("reports");
+    let out = world.dir.path().join("reports");
     let many = ["--urls", list.to_str().unwrap(), "--out-dir", out.to_str().unwrap()];
     let (code, table, _) = run(&many).await.unwrap();
     assert_eq!(code, 1);
@@ -199,34 +218,9 @@ fn without_a_browser_it_says_how_to_get_one_and_exits_2() {
 /// off, and anything the page didn't ask for is left out of the record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_with_nothing_third_party_records_only_its_own_requests() {
-    let ca = OriginCa::new();
-    let origin = Origin::start(&ca).await;
-    let elsewhere = TrackerSite::start(&ca).await;
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("ca.pem");
-    std::fs::write(&root, &ca.pem).unwrap();
-    let browser = crate::browser::chromium();
-    let url = origin.url("plain.html", false);
-    let argv: Vec<String> = [
-        "--browser",
-        "--wait",
-        "5",
-        "--browser-path",
-        browser.to_str().unwrap(),
-        "--resolve",
-        "news.example=127.0.0.1",
-        "--resolve",
-        &format!("*={}", elsewhere.addr),
-        "--extra-root",
-        root.to_str().unwrap(),
-        "--format",
-        "json",
-        &url,
-    ]
-    .map(String::from)
-    .to_vec();
-    let (code, stdout, stderr) =
-        tokio::task::spawn_blocking(move || audit(&argv.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
+    let world = World::start().await;
+    let url = world.origin.url("plain.html", false);
+    let (code, stdout, stderr) = world.run(&["--format", "json", &url]).await.unwrap();
     assert_eq!(code, 0, "no tracker: exit 0\n{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let requests = report["observed"]["requests"].as_array().unwrap();

@@ -1,34 +1,12 @@
 //! An origin that fails mid-body: everything that arrived before the fault is stripped and
 //! reaches the client, then the transfer is cut (never a clean short page).
 
-use crate::proxy_support::Proxy;
+use crate::proxy_support::{Proxy, cut_origin};
 use std::io::Write;
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-/// An origin that promises 100,000 bytes, sends `body` (with `extra_head` headers), then
-/// closes (or resets) the connection.
-async fn short_origin(extra_head: &'static str, body: Vec<u8>, reset: bool) -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf).await;
-            let head =
-                format!("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000\r\n{extra_head}\r\n");
-            let _ = s.write_all(head.as_bytes()).await;
-            let _ = s.write_all(&body).await;
-            let _ = s.flush().await;
-            if reset {
-                #[allow(deprecated)] // blocking on drop is what a reset needs here, and it's instant
-                let _ = s.set_linger(Some(Duration::ZERO));
-            }
-            drop(s);
-        }
-    });
-    addr
+/// An HTML origin that promises 100,000 bytes, sends `body`, then closes (or resets).
+async fn short_origin(extra_head: &str, body: Vec<u8>, reset: bool) -> std::net::SocketAddr {
+    cut_origin(format!("content-type: text/html\r\n{extra_head}"), body, reset).await
 }
 
 /// The body's bytes as they arrive, and whether the transfer ended in an error.

@@ -1,6 +1,6 @@
 //! Failures upstream and downstream get clear answers, and the server keeps serving.
 
-use crate::proxy_support::{Origin, Proxy, channel_body, eventually, html};
+use crate::proxy_support::{Origin, Proxy, channel_body, cut_origin, eventually, html};
 use crate::support::read_fixture;
 use bytes::Bytes;
 use hyper::Response;
@@ -51,30 +51,12 @@ async fn silent_origin_is_a_504_page() {
     still_serving(&proxy).await;
 }
 
-/// An origin that sends headers and half a body, then resets the connection.
-async fn resetting_origin(content_type: &'static str) -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf).await;
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: 100000\r\n\r\n");
-            let _ = s.write_all(head.as_bytes()).await;
-            let _ = s.write_all(&b"<p>half a page</p>".repeat(200)).await;
-            #[allow(deprecated)] // blocking on drop is what a reset needs here, and it's instant
-            let _ = s.set_linger(Some(Duration::ZERO));
-            drop(s); // RST
-        }
-    });
-    addr
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn origin_reset_mid_body_reaches_the_client_as_an_error() {
     let proxy = Proxy::start(|_| {}).await;
     for ctype in ["text/html", "application/octet-stream"] {
-        let addr = resetting_origin(ctype).await;
+        let half_a_page = b"<p>half a page</p>".repeat(200);
+        let addr = cut_origin(format!("content-type: {ctype}\r\n"), half_a_page, true).await;
         // Either the response breaks off, or (when the reset beats the first byte) the
         // connection closes before a response: never a page that looks complete.
         let got = match proxy.client().get(format!("http://{addr}/")).send().await {

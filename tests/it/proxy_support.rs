@@ -145,3 +145,27 @@ pub async fn eventually(what: &str, cond: impl Fn() -> bool) {
     }
     panic!("never happened: {what}");
 }
+
+/// An origin that promises 100,000 bytes with these header lines (`name: value\r\n` each),
+/// sends `body`, then closes the connection, or resets it with `reset`.
+pub async fn cut_origin(head: String, body: Vec<u8>, reset: bool) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n{head}\r\n");
+            let _ = s.write_all(head.as_bytes()).await;
+            let _ = s.write_all(&body).await;
+            let _ = s.flush().await;
+            if reset {
+                #[allow(deprecated)] // blocking on drop is what a reset needs here, and it's instant
+                let _ = s.set_linger(Some(Duration::ZERO));
+            }
+            drop(s);
+        }
+    });
+    addr
+}

@@ -37,6 +37,11 @@ impl Served {
         if !args.contains(&"--admin") && !args.contains(&"--config") {
             cmd.args(["--admin", "127.0.0.1:0"]);
         }
+        // serve looks up the hosts a page names (CNAME uncloaking); in tests, only a name server
+        // on 127.0.0.1 may be asked: the discard port, where nothing answers.
+        if !args.contains(&"--dns-server") {
+            cmd.args(["--dns-server", "127.0.0.1:9"]);
+        }
         let mut child = cmd
             .env("RUST_LOG", log)
             .stderr(Stdio::piped())
