@@ -3,5 +3,6 @@
 mod coding;
 mod inline;
 pub mod pipeline;
+pub mod probe;
 
 pub use coding::{Coding, decoder, encoder};

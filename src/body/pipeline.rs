@@ -5,6 +5,7 @@
 //! body, which closes the origin connection.
 
 use super::coding::Coding;
+use super::probe::Head;
 use crate::charset::PRESCAN_BYTES;
 use crate::policy::PageContext;
 use crate::rules::Rules;
@@ -62,27 +63,53 @@ pub struct Transfer {
     pub bytes_out: u64,
 }
 
-/// Starts the rewrite; returns the body to send. `done` runs when it ends, however it ends.
+/// Starts the rewrite; returns the body to send. `head` is what was read of the body already
+/// (see `probe.rs`); `done` runs when the rewrite ends, however it ends.
 pub fn strip_body(
     upstream: Incoming,
+    head: Head,
     spec: Spec,
     done: impl FnOnce(Outcome, Transfer) + Send + 'static,
 ) -> http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError> {
     // Nothing to decode: strip inside the body's own polls (see `inline.rs`).
-    if spec.coding == Coding::Identity {
+    if spec.coding == Coding::Identity && head.bytes.is_empty() && head.failure.is_none() && !head.ended {
         return super::inline::InlineStrip::new(upstream, spec, done).boxed_unsync();
     }
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         let counted = Arc::new(AtomicU64::new(0));
         let mut out = Out { tx, sent: 0 };
-        let outcome = run(upstream, spec, &mut out, counted.clone()).await;
+        let raw = raw_stream(upstream, head, counted.clone());
+        let mut source = super::coding::decoder(spec.coding, tokio_util::io::StreamReader::new(raw));
+        let outcome = run(&mut source, spec, &mut out).await;
         if let Outcome::UpstreamFailed(why) = &outcome {
             let _ = out.tx.send(Err(why.clone().into())).await;
         }
         done(outcome, Transfer { bytes_in: counted.load(Ordering::Relaxed), bytes_out: out.sent });
     });
     ChannelBody { rx, failure: None, flushed: false }.boxed_unsync()
+}
+
+type RawStream = Pin<Box<dyn futures_util::Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// The body as received: the bytes already read, then the rest (or the failure that cut it).
+fn raw_stream(upstream: Incoming, head: Head, counted: Arc<AtomicU64>) -> RawStream {
+    use futures_util::{StreamExt, stream};
+    counted.fetch_add(head.bytes.len() as u64, Ordering::Relaxed);
+    let first = stream::iter((!head.bytes.is_empty()).then_some(Ok(head.bytes)));
+    if let Some(why) = head.failure {
+        return Box::pin(first.chain(stream::iter([Err(std::io::Error::other(why))])));
+    }
+    if head.ended {
+        return Box::pin(first);
+    }
+    let rest = upstream
+        .into_data_stream()
+        .inspect_ok(move |b| {
+            counted.fetch_add(b.len() as u64, Ordering::Relaxed);
+        })
+        .map_err(std::io::Error::other);
+    Box::pin(first.chain(rest))
 }
 
 /// The sending end, counting what it sends.
@@ -133,36 +160,13 @@ pub(super) fn after_a_flush(
     Poll::Ready(error().map(Err))
 }
 
-/// Where decoded bytes come from: the frames themselves, or a decoder over them.
-enum Source {
-    Frames(Incoming, Arc<AtomicU64>),
-    Decoded(Pin<Box<dyn AsyncRead + Send>>),
-}
+type Source = Pin<Box<dyn AsyncRead + Send>>;
 
-impl Source {
-    async fn next(&mut self, buf: &mut Vec<u8>) -> Result<Option<Bytes>, String> {
-        match self {
-            Source::Frames(body, counted) => loop {
-                match body.frame().await {
-                    None => return Ok(None),
-                    Some(Err(e)) => return Err(format!("origin body: {e}")),
-                    Some(Ok(f)) => {
-                        if let Ok(data) = f.into_data() {
-                            counted.fetch_add(data.len() as u64, Ordering::Relaxed);
-                            if !data.is_empty() {
-                                return Ok(Some(data));
-                            }
-                        }
-                    }
-                }
-            },
-            Source::Decoded(r) => {
-                buf.resize(64 * 1024, 0);
-                let n = r.read(buf).await.map_err(|e| format!("decoding the origin body: {e}"))?;
-                Ok((n > 0).then(|| Bytes::copy_from_slice(&buf[..n])))
-            }
-        }
-    }
+/// The next decoded chunk, if any.
+async fn read_decoded(source: &mut Source, buf: &mut Vec<u8>) -> Result<Option<Bytes>, String> {
+    buf.resize(64 * 1024, 0);
+    let n = source.read(buf).await.map_err(|e| format!("decoding the origin body: {e}"))?;
+    Ok((n > 0).then(|| Bytes::copy_from_slice(&buf[..n])))
 }
 
 /// Re-encodes stripped output the way the origin encoded it, flushing after every chunk so the
@@ -215,19 +219,7 @@ impl Encoder {
     }
 }
 
-async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU64>) -> Outcome {
-    let mut source = match spec.coding {
-        Coding::Identity => Source::Frames(upstream, counted),
-        c => {
-            let stream = upstream
-                .into_data_stream()
-                .inspect_ok(move |b| {
-                    counted.fetch_add(b.len() as u64, Ordering::Relaxed);
-                })
-                .map_err(std::io::Error::other);
-            Source::Decoded(super::coding::decoder(c, tokio_util::io::StreamReader::new(stream)))
-        }
-    };
+async fn run(source: &mut Source, spec: Spec, tx: &mut Out) -> Outcome {
     let mut encoder = Encoder::new(spec.coding);
     let mut buf = Vec::new();
 
@@ -236,7 +228,7 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
     let mut ended = false;
     let mut failure = None;
     while head.len() < PRESCAN_BYTES {
-        match next_chunk(&mut source, &mut buf, spec.idle, tx).await {
+        match next_chunk(source, &mut buf, spec.idle, tx).await {
             Ok(Some(b)) => head.extend_from_slice(&b),
             Ok(None) => {
                 ended = true;
@@ -260,7 +252,7 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
                 let _ = send_data(&mut encoder, head.freeze(), false, tx).await;
                 return failed(e);
             }
-            return pass_through(head.freeze(), ended, &mut source, &mut encoder, &mut buf, tx, &spec).await;
+            return pass_through(head.freeze(), ended, source, &mut encoder, &mut buf, tx, &spec).await;
         }
     };
     let mut stripper = Stripper::new(spec.rules.clone(), spec.page.clone(), opts);
@@ -275,7 +267,7 @@ async fn run(upstream: Incoming, spec: Spec, tx: &mut Out, counted: Arc<AtomicU6
         if ended {
             break;
         }
-        match next_chunk(&mut source, &mut buf, spec.idle, tx).await {
+        match next_chunk(source, &mut buf, spec.idle, tx).await {
             Ok(Some(b)) => chunk = Some(b),
             Ok(None) => ended = true,
             Err(e) if e != CLIENT_GONE => {
@@ -313,7 +305,7 @@ async fn next_chunk(
     out: &Out,
 ) -> Result<Option<Bytes>, String> {
     tokio::select! {
-        r = tokio::time::timeout(idle, source.next(buf)) => match r {
+        r = tokio::time::timeout(idle, read_decoded(source, buf)) => match r {
             Ok(r) => r,
             Err(_) => Err(format!("the origin sent nothing for {} s", idle.as_secs())),
         },

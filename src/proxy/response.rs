@@ -9,6 +9,7 @@ use super::{BoxError, ProxyBody, ProxyState};
 use crate::audit::AuditEvent;
 use crate::body::Coding;
 use crate::body::pipeline::{Outcome, Spec, Transfer, strip_body};
+use crate::body::probe::{self, Head};
 use crate::policy::PageContext;
 use crate::rules::Rules;
 use http::{HeaderValue, Method, Response, StatusCode, header};
@@ -16,7 +17,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use std::sync::Arc;
 
-pub fn respond(
+pub async fn respond(
     state: &Arc<ProxyState>,
     rules: &Arc<Rules>,
     target: &Target,
@@ -49,11 +50,27 @@ pub fn respond(
             if why != "not html" {
                 tracing::debug!(page = %record.url, reason = why, "not rewritten");
             }
+            if why == "unknown encoding" {
+                record.telemetry().passthrough("unknown_encoding");
+            }
             record.action = Action::Pass;
             let body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync();
             return Response::from_parts(parts, Metered::wrap(body, record));
         }
     };
+    let mut body = body;
+    let head = match coding {
+        Coding::Identity => Head::none(),
+        _ => probe::read_head(&mut body, state.config.body_idle_timeout).await,
+    };
+    if !probe::decodes(coding, &head.bytes).await {
+        let coding = coding.as_str();
+        tracing::warn!(page = %record.url, "passthrough: declared {coding}, body is not");
+        record.telemetry().passthrough(probe::reason(coding));
+        record.action = Action::Pass;
+        record.detail = Some(format!("passthrough: declared {coding}, body is not"));
+        return Response::from_parts(parts, Metered::wrap(head.then(body), record));
+    }
     prepare_for_rewrite(&mut parts.headers);
     if state.config.header {
         parts.headers.insert("x-trackstrip", HeaderValue::from_static("stripping"));
@@ -71,7 +88,7 @@ pub fn respond(
         social: state.config.social,
     };
     record.action = Action::Strip;
-    let body = strip_body(body, spec, move |outcome, transfer| finish(record, outcome, transfer));
+    let body = strip_body(body, head, spec, move |outcome, transfer| finish(record, outcome, transfer));
     Response::from_parts(parts, body.boxed_unsync())
 }
 
@@ -149,6 +166,7 @@ fn finish(mut record: Record, outcome: Outcome, transfer: Transfer) {
         }
         Outcome::ClientGone => record.detail = Some("client went away".into()),
         Outcome::Unrewritable(why) => {
+            record.telemetry().passthrough("page_encoding");
             record.action = Action::Pass;
             record.detail = Some(format!("not rewritten: {why}"));
         }

@@ -186,7 +186,7 @@ async fn proxy(
     parts.version = Version::HTTP_11;
     let upstream_req = Request::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync());
     match forward::fetch(state, upstream_req).await {
-        Ok(resp) => response::respond(state, rules, &target, &method, resp, record),
+        Ok(resp) => response::respond(state, rules, &target, &method, resp, record).await,
         Err(page) => local(page, record, Action::Error),
     }
 }

@@ -77,6 +77,7 @@ pub struct Telemetry {
     rules_version: Family<VersionLabel, Gauge>,
     reloads: Family<ResultLabel, Counter>,
     reload_failures: Counter,
+    passthrough: Family<ReasonLabel, Counter>,
     list_updates: Family<ResultLabel, Counter>,
     /// Recent pages and owner totals, for the dashboard.
     pub recent: Recent,
@@ -104,6 +105,7 @@ impl Telemetry {
             rules_version: Family::default(),
             reloads: Family::default(),
             reload_failures: Counter::default(),
+            passthrough: Family::default(),
             list_updates: Family::default(),
             recent: Recent::new(100),
             registry: Registry::default(),
@@ -127,6 +129,12 @@ impl Telemetry {
             "rules_reload_failures",
             "Rule reloads that failed (the old rules stayed)",
             t.reload_failures.clone(),
+        );
+        r.register(
+            "passthrough",
+            "HTML pages sent on unstripped, by reason (not_gzip, not_br, ...: the body is not in its \
+             declared Content-Encoding; unknown_encoding; page_encoding: a charset the rewriter can't parse)",
+            t.passthrough.clone(),
         );
         r.register("list_updates", "Filter list downloads, by result", t.list_updates.clone());
         Telemetry { registry: r, ..t }
@@ -201,6 +209,11 @@ impl Telemetry {
         if !ok {
             self.reload_failures.inc();
         }
+    }
+
+    /// An HTML page went through unstripped; see the metric's help for the reasons.
+    pub fn passthrough(&self, reason: &'static str) {
+        self.passthrough.get_or_create(&ReasonLabel { reason }).inc();
     }
 
     /// `result`: updated, unchanged, failed.

@@ -20,6 +20,7 @@ mod gateway_reload;
 mod https;
 mod malformed;
 mod origin_faults;
+mod passthrough;
 mod privacy_signals;
 mod proxy_block;
 mod proxy_errors;
