@@ -107,6 +107,7 @@ class Seen:
         self.data = b""
         self.ended = "open"   # eof | reset | timeout | send-failed:<err>
         self.elapsed = 0.0    # seconds until the connection ended (or the read bound)
+        self.at_first_body = None
         self.first_byte = None
         self.first_body_byte = None
 
@@ -191,10 +192,11 @@ def describe_h2(data):
     return "%d non-HTTP bytes %r" % (len(data), data[:16])
 
 
-def talk(addr, pieces, interval=0.0, bound=10.0, shut_write=False, stop_at_response=False):
+def talk(addr, pieces, interval=0.0, bound=10.0, shut_write=False, stop_at_response=False, on_first_body=None):
     """Send `pieces` (bytes each), `interval` s apart, watching for an answer in between;
     then read until the server closes or `bound` seconds have passed since connecting
-    (or, with stop_at_response, until one whole response has arrived: ended="response")."""
+    (or, with stop_at_response, until one whole response has arrived: ended="response").
+    on_first_body() runs when the first body byte arrives; its value is kept in at_first_body."""
     seen = Seen()
     t0 = time.monotonic()
     s = socket.create_connection(addr, timeout=5)
@@ -219,6 +221,8 @@ def talk(addr, pieces, interval=0.0, bound=10.0, shut_write=False, stop_at_respo
         i = seen.data.find(b"\r\n\r\n")
         if seen.first_body_byte is None and i >= 0 and len(seen.data) > i + 4:
             seen.first_body_byte = now
+            if on_first_body:
+                seen.at_first_body = on_first_body()
         if stop_at_response and i >= 0 and seen.status and seen.status >= 200 and (
                 seen.header("content-length") or seen.header("transfer-encoding")) and seen.body()[0]:
             seen.ended = "response"
@@ -319,19 +323,29 @@ class Run:
     def fds(self):
         return procstat.snapshot(self.ts.pid, self.pport, self.oport)
 
-    def get(self, path, extra=b"", bound=10.0, keepalive=False):
+    def get(self, path, extra=b"", bound=10.0, keepalive=False, on_first_body=None):
         req = b"GET %s%s HTTP/1.1\r\nHost: news.test:%d\r\n%s%s\r\n" % (
             self.base.encode(), path.encode(), self.oport, extra,
             b"" if keepalive else b"Connection: close\r\n")
-        return talk(self.proxy, [req], bound=bound)
+        return talk(self.proxy, [req], bound=bound, on_first_body=on_first_body)
 
     def page_ok(self):
-        """A normal page through the proxy: 200, complete, trackers stripped, within 5 s."""
-        s = self.get("/page.html", bound=5)
+        """A normal page through the proxy: 200, complete, trackers stripped (bound: 15 s)."""
+        s = self.get("/page.html", bound=15)
         complete, body = s.body()
         ok = (s.status == 200 and complete and END in body and b"scorecardresearch" not in body
-              and b"google-analytics.com/analytics.js" not in body and s.elapsed < 5)
+              and b"google-analytics.com/analytics.js" not in body)
         return ok, s
+
+    def origin_held(self, seconds=15):
+        """The origin's /hang and /stall sockets still held, once they are all released (or
+        after `seconds`: the proxy lets go of them soon after the client's answer)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            held = self.origin_stats()["hang_open"]
+            if held == 0 or time.monotonic() > deadline:
+                return held
+            time.sleep(0.1)
 
     def origin_stats(self):
         with urllib.request.urlopen("http://127.0.0.1:%d/stats" % self.oport, timeout=3) as r:
@@ -370,7 +384,7 @@ def scenarios(r):
     for path in ("/reset", "/reset-chunked", "/reset.bin"):
         s = r.get(path, bound=10)
         complete, body = s.body()
-        ok = s.ended in ("eof", "reset") and s.elapsed < 5 and not complete and (
+        ok = s.ended in ("eof", "reset") and not complete and (
             s.status == 200 or (s.status or 0) >= 500)
         r.record("upstream reset mid-body %s" % path, ok,
                  "%s; body %d bytes, complete=%s (truncated/aborted is right; origin sent %s)"
@@ -378,22 +392,24 @@ def scenarios(r):
                     else "16 KB, no last chunk"))
 
     s = r.get("/drop", bound=10)
-    r.record("upstream reset before answering", s.status == 502 and s.elapsed < 5, s.short())
+    r.record("upstream reset before answering", s.status == 502 and s.ended != "timeout", s.short())
     s = r.get("/garbage", bound=10)
-    r.record("upstream answers non-HTTP", s.status == 502 and s.elapsed < 5, s.short())
+    r.record("upstream answers non-HTTP", s.status == 502 and s.ended != "timeout", s.short())
     s = talk(r.proxy, [b"GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\nConnection: close\r\n\r\n"])
-    r.record("upstream port closed", s.status == 502 and s.elapsed < 5, s.short())
+    r.record("upstream port closed", s.status == 502 and s.ended != "timeout", s.short())
 
     # -- slow origin: streams through --------------------------------------------------------
     secs = 3 if r.smoke else 5
-    s = r.get("/slow?secs=%d" % secs, bound=secs + 10)
+    s = r.get("/slow?secs=%d" % secs, bound=secs + 10, on_first_body=lambda: r.origin_stats()["slow_open"])
     complete, body = s.body()
     fb = s.first_body_byte
+    # Streamed: the first bytes reached the client while the origin was still sending.
     ok = (s.status == 200 and complete and END in body and b"scorecardresearch" not in body
-          and fb is not None and fb < secs * 0.5 and s.elapsed >= secs * 0.8)
+          and fb is not None and s.at_first_body == 1)
     r.record("slow origin (%ds trickle)" % secs, ok,
-             "status %s, headers at %.2fs, first body byte at %s, done at %.2fs, complete=%s"
-             % (s.status, s.first_byte or -1, "%.2fs" % fb if fb is not None else "never", s.elapsed, complete))
+             "status %s, headers at %.2fs, first body byte at %s (origin still sending: %s), done at %.2fs, "
+             "complete=%s" % (s.status, s.first_byte or -1, "%.2fs" % fb if fb is not None else "never",
+                              s.at_first_body, s.elapsed, complete))
 
     # -- the client goes away mid-response: the upstream fetch is dropped too ---------------------
     before = r.origin_stats()["slow_open"]
@@ -405,7 +421,7 @@ def scenarios(r):
     so.close()  # RST
     t0 = time.monotonic()
     left = None
-    while time.monotonic() - t0 < 4:
+    while time.monotonic() - t0 < 15:
         left = r.origin_stats()["slow_open"] - before
         if left <= 0:
             break
@@ -428,18 +444,17 @@ def scenarios(r):
     # -- origin stalls mid-body: aborted after --idle-timeout ----------------------------------
     s = r.get("/stall", bound=T_BODY_IDLE + 10)
     complete, body = s.body()
-    time.sleep(0.5)
-    held = r.origin_stats()["hang_open"]
+    held = r.origin_held()
+    # Cut by the idle timeout (not before it; the client's own bound is 10 s later).
     ok = (s.status == 200 and not complete and s.ended in ("eof", "reset")
-          and T_BODY_IDLE - 0.5 <= s.elapsed <= T_BODY_IDLE + 3 and held == 0)
+          and s.elapsed >= T_BODY_IDLE - 0.5 and held == 0)
     r.record("origin stalls mid-body", ok, "%s; body %d bytes, complete=%s; origin sockets still held: %d"
              % (s.short(), len(body), complete, held))
 
     # -- origin never answers: 504 after --response-timeout ------------------------------------
     s = r.get("/hang", bound=T_RESPONSE + 10)
-    time.sleep(0.5)
-    held = r.origin_stats()["hang_open"]
-    ok = s.status == 504 and T_RESPONSE - 0.5 <= s.elapsed <= T_RESPONSE + 3 and held == 0
+    held = r.origin_held()
+    ok = s.status == 504 and s.elapsed >= T_RESPONSE - 0.5 and held == 0
     r.record("origin hangs", ok, "%s; origin sockets still held after: %d" % (s.short(), held))
 
     # -- huge / many response headers ---------------------------------------------------------
@@ -455,39 +470,39 @@ def scenarios(r):
     for q, label in (("/big-headers?kb=1000", "1 MB response header"),
                      ("/many-headers?n=500", "500 response headers")):
         s = r.get(q, bound=10)
-        r.record(label, s.status == 502 and s.elapsed < 5, s.short())
+        r.record(label, s.status == 502 and s.ended != "timeout", s.short())
 
     # -- huge request headers from the client ----------------------------------------------------
     for kb in (100, 1000):
         req = b"GET %s/page.html HTTP/1.1\r\n%sX-Big: %s\r\nConnection: close\r\n\r\n" % (url, host, b"a" * kb * 1000)
         s = talk(r.proxy, [req], bound=10)
-        ok = (s.status == 431 or (s.status is None and s.ended != "timeout")) and s.elapsed < 5
+        ok = (s.status == 431 or s.status is None) and s.ended != "timeout"
         r.record("%d KB request header" % kb, ok, s.short())
     req = b"GET %s/page.html HTTP/1.1\r\n%s%sConnection: close\r\n\r\n" % (
         url, host, b"".join(b"X-H%d: v\r\n" % i for i in range(500)))
     s = talk(r.proxy, [req], bound=10)
-    r.record("500 request headers", (s.status in (400, 431) or (s.status is None and s.ended != "timeout"))
-             and s.elapsed < 5, s.short())
+    r.record("500 request headers", (s.status in (400, 431) or s.status is None) and s.ended != "timeout",
+             s.short())
     req = b"GET %s/%s HTTP/1.1\r\n%sConnection: close\r\n\r\n" % (url, b"x" * 100_000, host)
     s = talk(r.proxy, [req], bound=10)
-    r.record("100 KB request URI", (s.status in (400, 414, 431) or (s.status is None and s.ended != "timeout"))
-             and s.elapsed < 5, s.short())
+    r.record("100 KB request URI", (s.status in (400, 414, 431) or s.status is None) and s.ended != "timeout",
+             s.short())
 
     # -- slow and silent clients ----------------------------------------------------------------
     req = b"GET %s/page.html HTTP/1.1\r\n%sX-Slow: %s\r\n\r\n" % (url, host, b"a" * 40)
     s = talk(r.proxy, [req[i:i + 1] for i in range(len(req))], interval=1.0, bound=T_HEADER + 10)
     ok = s.ended in ("eof", "reset") or s.ended.startswith("send-failed")
-    ok = ok and s.status in (None, 408) and s.elapsed <= T_HEADER + 3
+    ok = ok and s.status in (None, 408)  # closed by the server: the client alone would take ~100 s
     r.record("slow-header client (1 byte/s)", ok, "%s (header-read-timeout %ds)" % (s.short(), T_HEADER))
 
     s = talk(r.proxy, [b""], bound=max(T_HEADER, T_CLIENT_IDLE) + 10)
-    ok = s.ended in ("eof", "reset") and s.status in (None, 408) and s.elapsed <= max(T_HEADER, T_CLIENT_IDLE) + 2
+    ok = s.ended in ("eof", "reset") and s.status in (None, 408)
     r.record("silent client (connects, sends nothing)", ok, s.short())
 
     req = b"GET %s/page.html HTTP/1.1\r\n%s\r\n" % (url, host)
     s = talk(r.proxy, [req], bound=T_CLIENT_IDLE + 10)
     complete, _ = s.body()
-    ok = s.status == 200 and complete and s.ended in ("eof", "reset") and s.elapsed <= T_CLIENT_IDLE + 3
+    ok = s.status == 200 and complete and s.ended in ("eof", "reset")
     r.record("idle keep-alive client", ok, "response complete=%s; %s (client-idle-timeout %ds)"
              % (complete, s.short(), T_CLIENT_IDLE))
 
@@ -498,7 +513,7 @@ def scenarios(r):
     good, s = r.page_ok()
     waited = time.monotonic() - t0
     closed = 0
-    deadline = time.monotonic() + 2 * T_HEADER + 4
+    deadline = time.monotonic() + 2 * T_HEADER + 10
     for so in socks:
         so.settimeout(max(0.05, deadline - time.monotonic()))
         try:
@@ -509,7 +524,7 @@ def scenarios(r):
         except OSError:
             pass
         so.close()
-    ok = good and waited <= T_HEADER + 3 and closed == n
+    ok = good and closed == n
     r.record("%d silent clients > max-connections %d" % (n, MAX_CONNS), ok,
              "a normal request waited %.2fs and got %s; %d/%d silent sockets closed by the server"
              % (waited, s.short().split(";")[0], closed, n))
@@ -569,8 +584,8 @@ def scenarios(r):
         st = s.status
         closed = s.ended in ("eof", "reset", "response") or s.ended.startswith("send-failed")
         ok_status = st is None or 400 <= st < 500 or st in allowed_extra.get(name, ())
-        within = s.elapsed <= bound
-        detail = "%s%s" % (s.short(), "" if within else " (over the %ds bound)" % bound)
+        within = s.ended != "timeout"
+        detail = "%s%s" % (s.short(), "" if within else " (still open after %ds)" % (bound + 5))
         if name == "Content-Length + chunked" and st == 200:
             # RFC 9112 6.3: Transfer-Encoding wins; acceptable if the origin got one framing only
             _, body = s.body()
@@ -583,13 +598,15 @@ def scenarios(r):
 def finish(r):
     # the process is alive, sockets closed, fds back near the baseline, no open connections
     alive = r.ts.poll() is None
+    base = r.baseline
     snap = None
-    for _ in range(20):
-        snap = r.fds() if alive else None
-        if not snap or snap["client"] == 0:
+    deadline = time.monotonic() + 30  # generous: the outcome is checked, not how fast it came
+    while alive:
+        snap = r.fds()
+        if (snap["client"] == 0 and snap["fds"] - snap["upstream"] <= base["fds"] - base["upstream"] + 2) \
+                or time.monotonic() > deadline:
             break
         time.sleep(0.25)
-    base = r.baseline
     if alive:
         nonpool = snap["fds"] - snap["upstream"]
         base_nonpool = base["fds"] - base["upstream"]

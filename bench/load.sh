@@ -167,13 +167,19 @@ check "wrk through the proxy, 0 errors" "$([ -n "$REQ_P" ] && [ "${REQ_P:-0}" -g
 [ "$ERRS_direct" = 0 ] || echo "note  the direct baseline had $ERRS_direct errors (the origin's, not trackstrip's)"
 
 # let wrk's connections close
-for _ in $(seq 50); do [ "$(metric trackstrip_open_connections)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(metric trackstrip_open_connections)" = 0 ] && break; sleep 0.1; done
 
 # ---- (b) connections opened and closed -------------------------------------------------------
 echo "# (b) $CONNS connections x 2 batches, $PARALLEL at a time, one GET page.html each (Connection: close)"
-settle() { # wait for the client sockets to close, then snapshot
-  for _ in $(seq 50); do [ "$(jget "$(snap)" client)" = 0 ] && break; sleep 0.1; done
-  sleep 1; snap
+BASE_NONPOOL=$(( $(jget "$S_START" fds) - $(jget "$S_START" upstream) ))
+settle() { # wait (up to 30 s) until the client sockets are closed and the fds back, then snapshot
+  local s
+  for _ in $(seq 300); do
+    s=$(snap)
+    [ "$(jget "$s" client)" = 0 ] && [ $(( $(jget "$s" fds) - $(jget "$s" upstream) )) -le "$BASE_NONPOOL" ] && break
+    sleep 0.1
+  done
+  snap
 }
 S0=$(settle)
 B1=$(timeout $((MAX_SECONDS)) "$PY" "$HERE/conns.py" --proxy "127.0.0.1:$PPORT" --url "$PAGE" --count "$CONNS" --parallel "$PARALLEL" --max-seconds $((MAX_SECONDS / 3)) || true)

@@ -3,10 +3,16 @@
 
 Usage: origin.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--max-seconds 3600]
 
+Usage: origin.py ... [--tls-cert PEM --tls-key PEM --tls-port-file FILE]   (a second,
+       HTTPS listener with the same routes; used by soak.py for intercepted HTTPS)
+
 Routes (origin-form or absolute-form request targets; any Host):
   /page.html       ~50 KB article with trackers: a 1x1 scorecardresearch pixel, a
                    google-analytics <script src>, an inline GA snippet, an <a ping>.
                    Content-Length, keep-alive.  Ends with <!-- END-OF-PAGE -->.
+                   ?gzip=1: the same, Content-Encoding: gzip.
+  /b.html          page b: a real 111 KB news page (tests/fixtures/corpus, thehill.com) with
+                   its trackers; ?gzip=1 as above.  Ends with </html>.
   /reset           text/html, Content-Length of the full page; sends the headers and
                    ~40% of the body, then resets the connection (SO_LINGER 0 + close -> RST).
   /reset.bin       the same with application/octet-stream (the pass-through path).
@@ -31,10 +37,12 @@ Everything listens on 127.0.0.1 by default; the process exits by itself after --
 """
 import argparse
 import asyncio
+import gzip
 import json
 import os
 import signal
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -94,6 +102,9 @@ def make_page(target_bytes=50_000):
 
 
 PAGE = make_page()
+PAGE_B = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "corpus",
+                           "sh-thehill.com-156770d6.html"), "rb").read()
+GZIPPED = {"/page.html": gzip.compress(PAGE, 6), "/b.html": gzip.compress(PAGE_B, 6)}
 
 # ---- server -----------------------------------------------------------------------------
 
@@ -157,9 +168,13 @@ async def handle(reader, writer):
             conn = [("Connection", "keep-alive" if keep else "close")]
             html = ("Content-Type", "text/html; charset=utf-8")
 
-            if path == "/page.html":
-                body = PAGE if method != "HEAD" else b""
-                writer.write(head("200 OK", [html, ("Content-Length", str(len(PAGE)))] + conn) + body)
+            if path in ("/page.html", "/b.html"):
+                page = PAGE if path == "/page.html" else PAGE_B
+                extra = []
+                if query.get("gzip") == ["1"]:
+                    page, extra = GZIPPED[path], [("Content-Encoding", "gzip")]
+                body = page if method != "HEAD" else b""
+                writer.write(head("200 OK", [html, ("Content-Length", str(len(page)))] + extra + conn) + body)
                 await writer.drain()
             elif path in ("/reset", "/reset.bin"):
                 ctype = html if path == "/reset" else ("Content-Type", "application/octet-stream")
@@ -269,6 +284,9 @@ async def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the bound port here once listening")
     ap.add_argument("--max-seconds", type=float, default=3600, help="exit after this long (a safety bound)")
+    ap.add_argument("--tls-cert", help="PEM certificate chain for a second, HTTPS listener")
+    ap.add_argument("--tls-key", help="its PEM private key")
+    ap.add_argument("--tls-port-file", help="write the HTTPS listener's port here")
     a = ap.parse_args()
     if not (a.host.startswith("127.") or a.host in ("::1", "localhost")):
         sys.exit("origin.py listens on loopback only")
@@ -280,6 +298,16 @@ async def main():
             f.write("%d\n" % port)
         os.replace(tmp, a.port_file)
     print("origin listening on %s:%d (page %d bytes)" % (a.host, port, len(PAGE)), flush=True)
+    if a.tls_cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        tls = await asyncio.start_server(handle, a.host, 0, backlog=1024, limit=1 << 20, ssl=ctx)
+        tls_port = tls.sockets[0].getsockname()[1]
+        if a.tls_port_file:
+            with open(a.tls_port_file + ".tmp", "w") as f:
+                f.write("%d\n" % tls_port)
+            os.replace(a.tls_port_file + ".tmp", a.tls_port_file)
+        print("origin listening for HTTPS on %s:%d" % (a.host, tls_port), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -3,7 +3,7 @@
 
 Usage: procstat.py PID [--proxy-port P] [--origin-port O]    (prints one JSON line)
 
-Used by conns.py, faults.py and load.sh.  Sockets are split into: listening, client
+Used by conns.py, faults.py, load.sh and soak.py (which passes two origin ports).  Sockets are split into: listening, client
 (local port = the proxy's port), upstream (remote port = the origin's port), other.
 """
 import argparse
@@ -79,6 +79,7 @@ def snapshot(pid, proxy_port=None, origin_port=None):
         if link.startswith("socket:["):
             sockets.append(link[8:-1])
     table = _tcp_table(pid)
+    origin_ports = {origin_port} if isinstance(origin_port, int) else set(origin_port or ())
     roles = {"listening": 0, "client": 0, "upstream": 0, "other_socket": 0}
     for inode in sockets:
         t = table.get(inode)
@@ -88,7 +89,7 @@ def snapshot(pid, proxy_port=None, origin_port=None):
             roles["listening"] += 1
         elif proxy_port and t[0] == proxy_port:
             roles["client"] += 1
-        elif origin_port and t[1] == origin_port:
+        elif origin_port and t[1] in origin_ports:
             roles["upstream"] += 1
         else:
             roles["other_socket"] += 1

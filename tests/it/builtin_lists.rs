@@ -18,7 +18,7 @@ const SNAPSHOT_VERSION: &str = "202607140953";
 const SNAPSHOT: &str = include_str!("../../rules/lists/easyprivacy.txt");
 
 fn trackstrip(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trackstrip")).args(args).output().unwrap()
+    crate::support::trackstrip_cmd().args(args).output().unwrap()
 }
 
 /// Answers each request with the next canned response (the last one repeats), then closes.

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trackstrip"));
+    let mut c = crate::support::trackstrip_cmd();
     c.env_remove("RUST_LOG");
     c
 }

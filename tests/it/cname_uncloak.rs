@@ -201,7 +201,7 @@ async fn strip_resolves_cnames_only_when_asked() {
 
 /// `trackstrip strip` on `page` (off the runtime's threads: the DNS server runs on them).
 async fn strip_cli(page: &std::path::Path, events: &std::path::Path, extra: &[&str]) -> String {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trackstrip"));
+    let mut cmd = crate::support::trackstrip_cmd();
     cmd.args(["strip", "--url", "https://news.test/story", "--events"]).arg(events).args(extra).arg(page);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -51,7 +51,7 @@ fn name(path: &Path) -> String {
 
 /// `trackstrip ARGS... --help`.
 fn help(args: &[String]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_trackstrip"))
+    let out = crate::support::trackstrip_cmd()
         .args(args)
         .arg("--help")
         .env_remove("RUST_LOG")

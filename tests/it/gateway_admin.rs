@@ -100,16 +100,23 @@ async fn the_pac_file_sends_browsers_through_the_proxy() {
         fallback_direct: false,
     };
     let gw = gateway(|_| {}, pac).await;
-    let url = format!("http://{}/proxy.pac", gw.admin);
     let client = reqwest::Client::new();
-    let resp = client.get(&url).header("host", "gateway.corp.example:9090").send().await.unwrap();
-    assert_eq!(resp.headers()["content-type"], "application/x-ns-proxy-autoconfig");
-    let pac = resp.text().await.unwrap();
-    assert!(pac.contains("function FindProxyForURL(url, host)"), "{pac}");
-    assert!(pac.contains("return \"PROXY gateway.corp.example:3128\";"), "{pac}");
-    assert!(pac.contains("dnsDomainIs(host, \".intranet.example\")"));
-    assert!(pac.contains("isInNet(host, \"10.0.0.0\", \"255.0.0.0\")"));
-    assert!(pac.contains("isPlainHostName(host)"));
+    // /wpad.dat is where WPAD auto-discovery (DHCP option 252, DNS wpad.<domain>) looks.
+    let mut served = Vec::new();
+    for path in ["/proxy.pac", "/wpad.dat"] {
+        let url = format!("http://{}{path}", gw.admin);
+        let resp = client.get(&url).header("host", "gateway.corp.example:9090").send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["content-type"], "application/x-ns-proxy-autoconfig", "{path}");
+        let pac = resp.text().await.unwrap();
+        assert!(pac.contains("function FindProxyForURL(url, host)"), "{pac}");
+        assert!(pac.contains("return \"PROXY gateway.corp.example:3128\";"), "{pac}");
+        assert!(pac.contains("dnsDomainIs(host, \".intranet.example\")"));
+        assert!(pac.contains("isInNet(host, \"10.0.0.0\", \"255.0.0.0\")"));
+        assert!(pac.contains("isPlainHostName(host)"));
+        served.push(pac);
+    }
+    assert_eq!(served[0], served[1], "one file under both names");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

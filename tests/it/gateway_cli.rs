@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 fn trackstrip(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_trackstrip")).args(args).output().unwrap()
+    crate::support::trackstrip_cmd().args(args).output().unwrap()
 }
 
 fn through(proxy: &str) -> reqwest::Client {
@@ -49,7 +49,7 @@ fn config_errors_name_the_file_and_line_and_an_open_gateway_is_refused() {
 async fn users_added_on_the_command_line_sign_in_and_secrets_stay_out_of_the_logs() {
     let dir = tempfile::tempdir().unwrap();
     let users = dir.path().join("users");
-    let mut add = Command::new(env!("CARGO_BIN_EXE_trackstrip"))
+    let mut add = crate::support::trackstrip_cmd()
         .args(["user", "add", "ada", "--users", users.to_str().unwrap()])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
@@ -100,51 +100,62 @@ async fn users_added_on_the_command_line_sign_in_and_secrets_stay_out_of_the_log
     let _ = child.kill();
 }
 
+/// Two proxies on one rules directory, one watching it and one with `--no-watch`: the watcher
+/// reloads on every change; the other only on SIGHUP, so once the watcher has seen a change,
+/// the other must still be on the old rules. A broken file is kept out by both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rule_files_reload_on_change_and_on_sighup_and_a_broken_one_is_kept_out() {
     const PAGE: &str = "<p>news</p><script src=\"https://cdn.newtracker.test/t.js\"></script>";
     const RULES: &str = "format = 1\n[[tracker]]\nname = \"New Tracker\"\nowner = \"NewCo\"\ncategory = \"analytics\"\nhosts = [\"newtracker.test\"]\n";
     let origin = Origin::start(|_| async { html(PAGE) }).await;
-    for watch in [true, false] {
-        let dir = tempfile::tempdir().unwrap();
-        let rules = dir.path().join("rules");
-        std::fs::create_dir(&rules).unwrap();
-        let mut args = vec!["--listen", "127.0.0.1:0", "--rules", rules.to_str().unwrap()];
-        if !watch {
-            args.push("--no-watch");
-        }
-        let served = Served::spawn(&args);
-        let (client, admin) = (through(&served.addr), served.admin.clone().unwrap());
-        let page = || async { client.get(origin.url("/")).send().await.unwrap().text().await.unwrap() };
-        assert!(page().await.contains("newtracker.test"), "not a tracker yet");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    let watching = Served::spawn(&["--listen", "127.0.0.1:0", "--rules", rules_arg]);
+    let still = Served::spawn(&["--listen", "127.0.0.1:0", "--rules", rules_arg, "--no-watch"]);
+    let page = |served: &Served| {
+        let (client, url) = (through(&served.addr), origin.url("/"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let stats = |served: &Served| metrics_of(served.admin.clone().unwrap());
+    assert!(page(&watching).await.contains("newtracker.test") && page(&still).await.contains("newtracker.test"));
 
-        std::fs::write(rules.join("local-trackers.toml"), RULES).unwrap();
-        if !watch {
-            served.signal("HUP");
-        }
-        for _ in 0..200 {
-            if !page().await.contains("newtracker.test") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        assert!(!page().await.contains("newtracker.test"), "the new rule applies (watch: {watch})");
+    std::fs::write(rules.join("local-trackers.toml"), RULES).unwrap();
+    until("the watcher applies the new rule", || async { !page(&watching).await.contains("newtracker.test") }).await;
+    assert!(page(&still).await.contains("newtracker.test"), "--no-watch: a changed file alone reloads nothing");
+    assert!(!stats(&still).await.contains("trackstrip_rules_reloads_total{"), "no reload at all");
+    still.signal("HUP");
+    until("SIGHUP applies the new rule", || async { !page(&still).await.contains("newtracker.test") }).await;
 
-        std::fs::write(rules.join("local-trackers.toml"), "format = 1\n[[tracker]]\nhosts = 7\n").unwrap();
-        if !watch {
-            served.signal("HUP");
-        }
-        for _ in 0..200 {
-            if metrics(&admin).await.contains("trackstrip_rules_reload_failures_total 1") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        assert!(metrics(&admin).await.contains("trackstrip_rules_reload_failures_total 1"));
-        assert!(!page().await.contains("newtracker.test"), "the last good rules stay");
+    std::fs::write(rules.join("local-trackers.toml"), "format = 1\n[[tracker]]\nhosts = 7\n").unwrap();
+    let failed = |s: String| s.contains("trackstrip_rules_reload_failures_total 1");
+    until("the watcher refuses the broken file", || async { failed(stats(&watching).await) }).await;
+    assert!(!failed(stats(&still).await), "--no-watch: the broken file isn't even read");
+    still.signal("HUP");
+    until("SIGHUP refuses the broken file", || async { failed(stats(&still).await) }).await;
+    for served in [&watching, &still] {
+        assert!(!page(served).await.contains("newtracker.test"), "the last good rules stay");
+    }
+    for served in [watching, still] {
         let mut child = served.child;
         let _ = child.kill();
     }
+}
+
+async fn metrics_of(admin: String) -> String {
+    metrics(&admin).await
+}
+
+/// Polls `cond` until it holds (a generous 20 s bound: the order is what's tested).
+async fn until<F: std::future::Future<Output = bool>>(what: &str, cond: impl Fn() -> F) {
+    for _ in 0..800 {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("never happened: {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,17 +21,22 @@ async fn the_connection_limit_makes_new_clients_wait_their_turn() {
     let mut second = TcpStream::connect(proxy.addr).await.unwrap(); // waits in the backlog
     let req = format!("GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", origin.url("/"));
     second.write_all(req.as_bytes()).await.unwrap();
-    let reply = tokio::spawn(async move {
+    let mut reply = tokio::spawn(async move {
         let mut out = String::new();
         second.read_to_string(&mut out).await.unwrap();
         out
     });
-    tokio::task::yield_now().await;
+    // Without the limit the second request is answered in milliseconds; with it, it waits for
+    // as long as the first connection is held. Two seconds is generous either way.
+    let early = tokio::time::timeout(Duration::from_secs(2), &mut reply).await;
+    assert!(early.is_err(), "the second client was served while the first held the only slot: {early:?}");
+    assert_eq!(origin.connections(), 0, "the queued request never reached the origin");
     assert!(open_connections(&proxy).ends_with(" 1"), "never more than the limit");
-    assert!(!reply.is_finished());
     drop(first);
-    let out = reply.await.unwrap();
+    let out =
+        tokio::time::timeout(Duration::from_secs(20), reply).await.expect("admitted once the first ends").unwrap();
     assert!(out.starts_with("HTTP/1.1 200") && out.contains("<p>hi</p>"), "{out}");
+    assert_eq!(origin.connections(), 1);
 }
 
 #[tokio::test]

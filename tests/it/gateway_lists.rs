@@ -94,7 +94,7 @@ async fn lists_update_then_serve_blocks_what_the_list_names() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
     let url = server.origin.url("/privacy.txt");
-    let out = Command::new(env!("CARGO_BIN_EXE_trackstrip"))
+    let out = crate::support::trackstrip_cmd()
         .args(["lists", "update", "--list", &url, "--data-dir", data])
         .output()
         .unwrap();

@@ -147,7 +147,7 @@ fn the_ca_is_what_it_should_be() {
 fn ca_commands() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
-    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_trackstrip")).args(args).output().unwrap();
+    let run = |args: &[&str]| crate::support::trackstrip_cmd().args(args).output().unwrap();
     let dstr = d.to_str().unwrap();
     let o = run(&["ca", "path", "--ca-dir", dstr]);
     assert_eq!(o.status.code(), Some(2), "no CA yet");

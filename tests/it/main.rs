@@ -27,6 +27,7 @@ mod proxy_errors;
 mod proxy_reverse;
 mod proxy_stream;
 mod proxy_support;
+mod response_kinds;
 mod serve_cli;
 mod social_embeds;
 mod strip_loaders;

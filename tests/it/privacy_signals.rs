@@ -2,7 +2,7 @@
 //! a request to, whatever the browser sent.
 
 use crate::proxy_support::{Origin, Proxy, html, install_crypto};
-use crate::serve_cli::spawn_serve;
+use crate::serve_cli::Served;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use trackstrip::proxy::PrivacySignals;
@@ -57,7 +57,8 @@ async fn serve_flags_and_the_config_table_set_the_signals() {
     ];
     install_crypto();
     for args in runs {
-        let (mut child, addr) = spawn_serve(args);
+        let served = Served::spawn(args);
+        let (addr, mut child) = (served.addr, served.child);
         let client =
             reqwest::Client::builder().proxy(reqwest::Proxy::all(format!("http://{addr}")).unwrap()).build().unwrap();
         client.get(origin.url("/")).send().await.unwrap().text().await.unwrap();

@@ -218,22 +218,23 @@ async fn a_slow_upload_is_not_a_response_timeout() {
         html(format!("<p>{n} bytes</p>"))
     })
     .await;
-    let proxy = Proxy::start(|c| c.response_timeout = Duration::from_millis(300)).await;
-    // 40 bytes, 10 every 200 ms: the upload alone outlasts the 300 ms response deadline.
+    // The deadline is generous for the answer (2 s on loopback) and shorter than the upload
+    // (50 bytes, 10 every 600 ms): only a deadline wrongly counted from the request's start fires.
+    let proxy = Proxy::start(|c| c.response_timeout = Duration::from_secs(2)).await;
     let mut s = TcpStream::connect(proxy.addr).await.unwrap();
     let head = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 40\r\nConnection: close\r\n\r\n",
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 50\r\nConnection: close\r\n\r\n",
         origin.url("/up"),
         origin.addr
     );
     s.write_all(head.as_bytes()).await.unwrap();
-    for _ in 0..4 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
         s.write_all(b"0123456789").await.unwrap();
     }
     let mut out = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
     let answer = String::from_utf8_lossy(&out);
     assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(120)]);
-    assert!(answer.contains("<p>40 bytes</p>"), "the whole upload reached the origin");
+    assert!(answer.contains("<p>50 bytes</p>"), "the whole upload reached the origin");
 }

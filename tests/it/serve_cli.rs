@@ -6,12 +6,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-/// Starts the binary; returns it and the address it printed.
-pub fn spawn_serve(args: &[&str]) -> (Child, String) {
-    let s = Served::spawn(args);
-    (s.child, s.addr)
-}
-
 /// A running `trackstrip serve`, with everything it wrote to stderr.
 pub struct Served {
     pub child: Child,
@@ -19,6 +13,8 @@ pub struct Served {
     /// The admin listener's address (tests get an ephemeral one unless they pass --admin).
     pub admin: Option<String>,
     pub stderr: Arc<Mutex<Vec<String>>>,
+    /// Its own CA and data directories (unless the test chose them), removed with it.
+    pub dirs: tempfile::TempDir,
 }
 
 impl Served {
@@ -28,8 +24,12 @@ impl Served {
 
     /// With RUST_LOG set to `log` (the access and audit lines are at info).
     pub fn spawn_logging(args: &[&str], log: &str) -> Served {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackstrip"));
+        let mut cmd = crate::support::trackstrip_cmd();
         cmd.arg("serve").args(args);
+        let dirs = tempfile::tempdir().expect("a temporary directory");
+        if !args.iter().any(|a| ["--data-dir", "--ca-dir", "--config"].contains(a)) {
+            cmd.arg("--data-dir").arg(dirs.path().join("data")).arg("--ca-dir").arg(dirs.path().join("ca"));
+        }
         // Nothing may leave 127.0.0.1: the built-in list is refreshed only from a pinned URL.
         if !args.contains(&"--builtin-list-url") && !args.contains(&"--no-list-update") {
             cmd.arg("--no-list-update");
@@ -79,7 +79,7 @@ impl Served {
                 keep.lock().unwrap().push(line);
             }
         });
-        Served { child, addr: addr.unwrap_or_default(), admin, stderr: log }
+        Served { child, addr: addr.unwrap_or_default(), admin, stderr: log, dirs }
     }
 
     pub fn signal(&self, sig: &str) {
@@ -95,7 +95,8 @@ async fn serve_with_resolve_pins_and_a_clean_sigterm() {
     })
     .await;
     let pin = "news.test=127.0.0.1".to_string();
-    let (mut child, addr) = spawn_serve(&["--listen", "127.0.0.1:0", "--resolve", &pin]);
+    let served = Served::spawn(&["--listen", "127.0.0.1:0", "--resolve", &pin]);
+    let (addr, mut child) = (served.addr, served.child);
     install_crypto();
     let client =
         reqwest::Client::builder().proxy(reqwest::Proxy::all(format!("http://{addr}")).unwrap()).build().unwrap();
@@ -139,7 +140,7 @@ async fn one_audit_line_per_page_groups_repeated_trackers_in_plain_text() {
 
 #[test]
 fn refuses_to_be_an_open_proxy() {
-    let out = Command::new(env!("CARGO_BIN_EXE_trackstrip")).args(["serve", "--listen", "0.0.0.0:0"]).output().unwrap();
+    let out = crate::support::trackstrip_cmd().args(["serve", "--listen", "0.0.0.0:0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("open proxy"), "{err}");

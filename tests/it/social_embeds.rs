@@ -95,10 +95,7 @@ fn the_config_key_and_flag_are_read() {
     assert!(err.contains("t.toml:1") && err.contains("placeholder"), "{err}");
     let page = dir.path().join("p.html");
     std::fs::write(&page, PAGE).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trackstrip"))
-        .args(["strip", "--keep-social", "--url", URL])
-        .arg(&page)
-        .output()
-        .unwrap();
+    let out =
+        crate::support::trackstrip_cmd().args(["strip", "--keep-social", "--url", URL]).arg(&page).output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), PAGE);
 }

@@ -102,3 +102,19 @@ pub fn serve_http(handler: impl Fn(Request<Incoming>) -> Response<Full<Bytes>> +
     });
     addr
 }
+
+/// `trackstrip` with a home of its own: HOME, XDG_DATA_HOME and XDG_CONFIG_HOME point into a
+/// fresh directory under cargo's test scratch space, so no test reads or writes the user's CA
+/// or lists, and parallel tests don't race over one data directory. RUST_LOG is cleared.
+pub fn trackstrip_cmd() -> std::process::Command {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("home-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("a scratch home under CARGO_TARGET_TMPDIR");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trackstrip"));
+    cmd.env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("RUST_LOG");
+    cmd
+}
