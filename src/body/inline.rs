@@ -3,6 +3,7 @@
 //! own task. No extra task, no channel, no wake-ups between them; dropping the body (the client
 //! left) drops the origin's body with it.
 
+use super::cut::Cut;
 use super::pipeline::{Outcome, Spec, Transfer};
 use crate::charset::PRESCAN_BYTES;
 use crate::strip::{StripOptions, Stripper};
@@ -36,9 +37,7 @@ pub struct InlineStrip {
     transfer: Transfer,
     done: Option<Done>,
     /// The origin failed: sent once everything received before has gone out.
-    failure: Option<String>,
-    /// The connection was given a chance to write out what went before the failure.
-    flushed: bool,
+    cut: Cut,
 }
 
 impl InlineStrip {
@@ -52,8 +51,7 @@ impl InlineStrip {
             idle,
             transfer: Transfer::default(),
             done: Some(Box::new(done)),
-            failure: None,
-            flushed: false,
+            cut: Cut::default(),
         }
     }
 
@@ -142,7 +140,7 @@ impl InlineStrip {
             self.emit(tail);
         }
         self.report(Outcome::UpstreamFailed(why.clone()));
-        self.failure = Some(why);
+        self.cut.set(why);
     }
 
     fn report(&mut self, outcome: Outcome) {
@@ -163,8 +161,8 @@ impl Body for InlineStrip {
             if let Some(f) = this.queue.pop_front() {
                 return Poll::Ready(Some(Ok(f)));
             }
-            if this.failure.is_some() {
-                return super::pipeline::after_a_flush(&mut this.flushed, cx, || this.failure.take().map(Into::into));
+            if this.cut.is_set() {
+                return this.cut.poll(cx);
             }
             if matches!(this.stage, Stage::Finished) {
                 return Poll::Ready(None);
@@ -192,7 +190,7 @@ impl Body for InlineStrip {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.stage, Stage::Finished) && self.queue.is_empty() && self.failure.is_none()
+        matches!(self.stage, Stage::Finished) && self.queue.is_empty() && !self.cut.is_set()
     }
 }
 

@@ -5,6 +5,7 @@
 //! body, which closes the origin connection.
 
 use super::coding::Coding;
+use super::cut::Cut;
 use super::probe::Head;
 use crate::charset::PRESCAN_BYTES;
 use crate::policy::PageContext;
@@ -79,7 +80,7 @@ pub fn strip_body(
     tokio::spawn(async move {
         let counted = Arc::new(AtomicU64::new(0));
         let mut out = Out { tx, sent: 0 };
-        let raw = raw_stream(upstream, head, counted.clone());
+        let raw = ErrorsLate { inner: raw_stream(upstream, head, counted.clone()), held: None };
         let mut source = super::coding::decoder(spec.coding, tokio_util::io::StreamReader::new(raw));
         let outcome = run(&mut source, spec, &mut out).await;
         if let Outcome::UpstreamFailed(why) = &outcome {
@@ -87,7 +88,7 @@ pub fn strip_body(
         }
         done(outcome, Transfer { bytes_in: counted.load(Ordering::Relaxed), bytes_out: out.sent });
     });
-    ChannelBody { rx, failure: None, flushed: false }.boxed_unsync()
+    ChannelBody { rx, cut: Cut::default() }.boxed_unsync()
 }
 
 type RawStream = Pin<Box<dyn futures_util::Stream<Item = std::io::Result<Bytes>> + Send>>;
@@ -121,8 +122,7 @@ struct Out {
 /// A body fed by the rewrite task.
 pub struct ChannelBody {
     rx: mpsc::Receiver<Result<Frame<Bytes>, BoxError>>,
-    failure: Option<BoxError>,
-    flushed: bool,
+    cut: Cut,
 }
 
 impl Body for ChannelBody {
@@ -131,33 +131,44 @@ impl Body for ChannelBody {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = &mut *self;
-        if this.failure.is_some() {
-            return after_a_flush(&mut this.flushed, cx, || this.failure.take());
+        if this.cut.is_set() {
+            return this.cut.poll(cx);
         }
         match this.rx.poll_recv(cx) {
             Poll::Ready(Some(Err(e))) => {
-                this.failure = Some(e);
-                after_a_flush(&mut this.flushed, cx, || this.failure.take())
+                this.cut.set(e);
+                this.cut.poll(cx)
             }
             other => other,
         }
     }
 }
 
-/// The body's error, once the connection has had one chance to write out the bytes before it:
-/// hyper drops what it hasn't written when a body fails, and what arrived must not be lost.
-pub(super) fn after_a_flush(
-    flushed: &mut bool,
-    cx: &mut Context<'_>,
-    error: impl FnOnce() -> Option<BoxError>,
-) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-    if !*flushed {
-        *flushed = true;
-        // Pending makes hyper flush its write buffer; the wake brings it straight back here.
-        cx.waker().wake_by_ref();
-        return Poll::Pending;
+/// Hands an error from the origin over one poll late. async-compression's decoders drop the
+/// bytes they decoded in a poll that meets an error from their input (`?` on `poll_fill_buf`),
+/// so the input pauses first (Pending, woken at once): the decoder returns what it has, and
+/// the next read gets the error.
+struct ErrorsLate {
+    inner: RawStream,
+    held: Option<std::io::Error>,
+}
+
+impl futures_util::Stream for ErrorsLate {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(e) = self.held.take() {
+            return Poll::Ready(Some(Err(e)));
+        }
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Err(e))) => {
+                self.held = Some(e);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            other => other,
+        }
     }
-    Poll::Ready(error().map(Err))
 }
 
 type Source = Pin<Box<dyn AsyncRead + Send>>;

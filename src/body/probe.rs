@@ -4,6 +4,7 @@
 //! under the origin's own headers, as it would without the proxy.
 
 use super::coding::Coding;
+use super::cut::Cut;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -56,7 +57,11 @@ impl Head {
     /// The whole body unchanged: these bytes, then the rest of `body` (or the failure).
     pub fn then(self, body: Incoming) -> UnsyncBoxBody<Bytes, BoxError> {
         let rest = (!self.ended).then_some(body);
-        Replay { head: Some(self.bytes), failure: self.failure, flushed: false, rest }.boxed_unsync()
+        let mut cut = Cut::default();
+        if let Some(why) = self.failure {
+            cut.set(why);
+        }
+        Replay { head: Some(self.bytes), cut, rest }.boxed_unsync()
     }
 
     fn cut(head: BytesMut, why: String) -> Head {
@@ -78,8 +83,7 @@ pub fn reason(coding: &str) -> &'static str {
 /// A body whose first bytes were read already.
 struct Replay {
     head: Option<Bytes>,
-    failure: Option<String>,
-    flushed: bool,
+    cut: Cut,
     rest: Option<Incoming>,
 }
 
@@ -92,8 +96,8 @@ impl Body for Replay {
         if let Some(head) = this.head.take().filter(|h| !h.is_empty()) {
             return Poll::Ready(Some(Ok(Frame::data(head))));
         }
-        if this.failure.is_some() {
-            return super::pipeline::after_a_flush(&mut this.flushed, cx, || this.failure.take().map(Into::into));
+        if this.cut.is_set() {
+            return this.cut.poll(cx);
         }
         match this.rest.as_mut() {
             Some(rest) => Pin::new(rest).poll_frame(cx).map_err(Into::into),

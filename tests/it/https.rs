@@ -197,3 +197,69 @@ async fn a_port_in_the_sni_is_tolerated() {
     t.read_exact(&mut record).await.unwrap();
     assert_eq!(record[0], 0x16, "a handshake record (ServerHello), not an alert (0x15)");
 }
+
+/// An intercepted HTTPS origin that promises 100,000 bytes and ends its body after a few (the
+/// origin's connection fails mid-body): over HTTP/1.1 and HTTP/2 towards the client, the
+/// client gets what arrived, stripped, then a cut transfer; never a clean short page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_page_cut_short_delivers_what_arrived_over_http1_and_http2() {
+    use std::io::Write;
+    let s = setup(&[]).await;
+    const PART: &str = "<p>First part.</p><img src=\"https://b.scorecardresearch.com/p?c1=2\"><p>Second";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(PART.as_bytes()).unwrap();
+    gz.flush().unwrap();
+    let gz = bytes::Bytes::from(gz.get_ref().clone());
+    // A raw TLS origin (hyper's own server would not flush a body it knows is short).
+    let mut config = s.origin_ca.server_config("news.test");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, gz) = (acceptor.clone(), gz.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut buf = [0u8; 4096];
+                let n = tls.read(&mut buf).await.unwrap_or(0);
+                let gzip = buf[..n].starts_with(b"GET /gz ");
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000\r\n{}\r\n",
+                    if gzip { "content-encoding: gzip\r\n" } else { "" }
+                );
+                let _ = tls.write_all(head.as_bytes()).await;
+                let _ = tls.write_all(if gzip { &gz[..] } else { PART.as_bytes() }).await;
+                let _ = tls.flush().await;
+                // Closed without close_notify or the rest of the body: cut mid-body.
+            });
+        }
+    });
+    for http1 in [true, false] {
+        for path in ["/plain", "/gz"] {
+            let url = format!("https://news.test:{port}{path}");
+            let mut resp = client_trusting(s.proxy.addr, &s.ca_pem, http1).get(&url).send().await.unwrap();
+            assert_eq!(resp.version(), if http1 { reqwest::Version::HTTP_11 } else { reqwest::Version::HTTP_2 });
+            let (mut got, mut cut) = (Vec::new(), false);
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(c)) => got.extend_from_slice(&c),
+                    Ok(None) => break,
+                    Err(_) => {
+                        cut = true;
+                        break;
+                    }
+                }
+            }
+            if path == "/gz" {
+                let mut text = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&got[..]), &mut text);
+                got = text;
+            }
+            let what = format!("{path} over {}", if http1 { "HTTP/1.1" } else { "HTTP/2" });
+            assert_eq!(String::from_utf8_lossy(&got), "<p>First part.</p><p>Second", "{what}");
+            assert!(cut, "{what}: a truncated transfer, never a clean short page");
+        }
+    }
+}
