@@ -96,6 +96,27 @@ async fn users_added_on_the_command_line_sign_in_and_secrets_stay_out_of_the_log
     for secret in ["s3cret", "YWRhOnMzY3JldC1ob3JzZQ", "tok123", "argon2"] {
         assert!(!all.contains(secret), "{secret} leaked into the logs: {all}");
     }
+
+    // `user remove`: the file loses the user, and the running proxy (watching it) turns her away.
+    let out = crate::support::trackstrip_cmd()
+        .args(["user", "remove", "ada", "--users", users.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!std::fs::read_to_string(&users).unwrap().contains("ada:"));
+    let url2 = url.clone();
+    for _ in 0..800 {
+        if signed.get(&url2).send().await.unwrap().status() == 407 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(signed.get(&url).send().await.unwrap().status(), 407, "a removed user is refused");
+    let again = crate::support::trackstrip_cmd()
+        .args(["user", "remove", "ada", "--users", users.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "removing someone who isn't there is an error");
     let mut child = served.child;
     let _ = child.kill();
 }

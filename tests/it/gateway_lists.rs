@@ -101,6 +101,22 @@ async fn lists_update_then_serve_blocks_what_the_list_names() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("2 filters"), "{stdout}");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+
+    // Not expired: a second update asks nothing; --force downloads anyway.
+    let update = |force: bool| {
+        let mut cmd = crate::support::trackstrip_cmd();
+        cmd.args(["lists", "update", "--list", &url, "--data-dir", data]);
+        if force {
+            cmd.arg("--force");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    update(false);
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1, "a fresh copy is not fetched again");
+    update(true);
+    assert_eq!(server.requests.load(Ordering::SeqCst), 2, "--force fetches it");
 
     // The proxy uses the stored copy (the list server is down now: nothing is fetched).
     *server.mode.lock().unwrap() = Serve::Error;
