@@ -215,6 +215,10 @@ pub struct ServeArgs {
     /// A TOML config file (every key: deploy/trackstrip.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Check the config and flags as serve would, print where it would listen and every
+    /// effective setting (`key = value`), and exit: 0 valid, 2 not. Binds, makes, fetches nothing.
+    #[arg(long)]
+    pub check: bool,
     /// Address to listen on, repeatable; IPv6 as [::1]:8080 [listen; default 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR", value_parser = values::parse_addr)]
     pub listen: Vec<SocketAddr>,

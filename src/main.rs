@@ -19,6 +19,10 @@ fn main() -> ExitCode {
                 trackstrip::config::LogFormat::Json => LogFormat::Json,
                 trackstrip::config::LogFormat::Pretty => LogFormat::Pretty,
             };
+            if args.check {
+                init_logs(format, "warn,rustls=error");
+                return cmd::serve_check::run(&loaded);
+            }
             // rustls warns about every client hello it finds odd; under load that is noise.
             init_logs(format, "info,rustls=error");
             cmd::serve::run(loaded)

@@ -71,6 +71,15 @@ impl Users {
         &self.path
     }
 
+    /// How many users the file held when last read (a missing file holds none).
+    pub fn len(&self) -> usize {
+        self.table.load().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The user a `Proxy-Authorization` value proves, if it proves one.
     pub async fn verify(self: &Arc<Self>, header: Option<&http::HeaderValue>) -> Option<Arc<str>> {
         let value = header?.as_bytes();

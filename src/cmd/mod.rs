@@ -8,6 +8,8 @@ mod cnames;
 pub mod lists;
 pub mod rules_check;
 pub mod serve;
+pub mod serve_check;
+mod serve_listing;
 mod serve_settings;
 pub mod strip;
 pub mod user;

@@ -21,6 +21,7 @@ pub fn load(args: &ServeArgs, log_format: Option<LogFormat>) -> Result<LoadedCon
     };
     apply_flags(&mut loaded.settings, args, log_format);
     config::check_access(&loaded)?;
+    config::check_addresses(&loaded)?;
     let s = &loaded.settings;
     if s.access.users.is_some() && s.upstream.is_some() {
         return Err(CmdError::Usage(

@@ -1,6 +1,7 @@
 //! Checks across settings: above all, never an open proxy.
 
 use super::{ConfigError, LoadedConfig};
+use std::net::SocketAddr;
 
 /// A forward proxy reachable from a network must know who may use it: an allow list of
 /// client networks, or proxy authentication. A reverse proxy fronts one origin and relays
@@ -21,6 +22,33 @@ pub fn check_access(config: &LoadedConfig) -> Result<(), ConfigError> {
     )))
 }
 
+/// Two listeners on one address (or one on a wildcard address and another on the same port of
+/// that family) can't both be bound: say so before anything is bound, naming both.
+pub fn check_addresses(config: &LoadedConfig) -> Result<(), ConfigError> {
+    let s = &config.settings;
+    let mut all: Vec<(&str, SocketAddr)> = s.listen.iter().map(|a| ("listen", *a)).collect();
+    all.extend(s.admin.0.map(|a| ("admin", a)));
+    for (i, (what_a, a)) in all.iter().enumerate() {
+        for (what_b, b) in &all[i + 1..] {
+            if overlap(*a, *b) {
+                return Err(ConfigError::Conflict(format!(
+                    "{what_a} {a} and {what_b} {b} can't both be bound (same port on the same address, or a \
+                     wildcard address of that family): give one of them another port (admin = \"off\" or \
+                     --admin off turns the admin listener off)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn overlap(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() != 0
+        && a.port() == b.port()
+        && a.is_ipv4() == b.is_ipv4()
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +66,19 @@ mod tests {
         check("listen = [\"0.0.0.0:3128\"]\n[access]\nusers = \"/etc/trackstrip/users\"\n").unwrap();
         check("listen = [\"127.0.0.1:3128\", \"[::1]:3128\"]\n").unwrap();
         check("listen = [\"0.0.0.0:80\"]\nupstream = \"http://127.0.0.1:3000\"\n").unwrap();
+    }
+
+    fn addresses(text: &str) -> Result<(), ConfigError> {
+        check_addresses(&super::super::load::parse(Path::new("gw.toml"), text).unwrap())
+    }
+
+    #[test]
+    fn listeners_that_cannot_all_be_bound_are_refused() {
+        let e = addresses("listen = [\"127.0.0.1:9090\"]\n").unwrap_err().to_string();
+        assert!(e.contains("listen 127.0.0.1:9090 and admin 127.0.0.1:9090") && e.contains("--admin off"), "{e}");
+        let e = addresses("listen = [\"0.0.0.0:3128\", \"10.1.2.3:3128\"]\nadmin = \"off\"\n").unwrap_err();
+        assert!(e.to_string().contains("listen 0.0.0.0:3128 and listen 10.1.2.3:3128"), "{e}");
+        addresses("listen = [\"127.0.0.1:0\", \"127.0.0.1:0\"]\nadmin = \"127.0.0.1:0\"\n").unwrap();
+        addresses("listen = [\"127.0.0.1:8080\", \"127.0.0.2:8080\"]\n").unwrap();
     }
 }

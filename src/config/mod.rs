@@ -8,7 +8,7 @@ mod lists;
 mod load;
 pub mod values;
 
-pub use check::check_access;
+pub use check::{check_access, check_addresses};
 pub use lists::Lists;
 pub use load::{ConfigError, LoadedConfig, load};
 pub use values::{AdminAddr, Enforcement, ListSource, LogFormat, Net, SocialMode};

@@ -15,13 +15,13 @@ const OTHER_PROGRAMS_FLAGS: &[&str] = &[
     "--bench",               // cargo bench
     "--profile",             // cargo build
     "--all",                 // cargo fmt
-    "--check",               // cargo fmt
     "--all-targets",         // cargo clippy
     "--tool",                // valgrind
     "--host-resolver-rules", // chromium
     "--proxy-server",        // chromium
     "--cmd",                 // ../shared/corpus/score.py (the dev corpus scorer)
     "--smoke",               // bench/load.sh
+    "--strict",              // kubernetes-validate (deploy/check.sh)
 ];
 
 fn root() -> PathBuf {
@@ -75,7 +75,7 @@ fn subcommands(help: &str) -> Vec<String> {
 
 /// The long flags a help text defines: option lines such as `  -o, --output <FILE>  ...` or
 /// `      --der  ...` (a flag only mentioned in a description doesn't count).
-fn defined_flags(help: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn defined_flags(help: &str) -> impl Iterator<Item = String> + '_ {
     help.lines().filter_map(|line| {
         let line = line.trim_start();
         let line = match line.as_bytes() {

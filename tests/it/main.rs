@@ -28,6 +28,8 @@ mod proxy_reverse;
 mod proxy_stream;
 mod proxy_support;
 mod response_kinds;
+mod serve_check;
+mod serve_check_flags;
 mod serve_cli;
 mod social_embeds;
 mod strip_loaders;
