@@ -1,20 +1,22 @@
-//! CI's smoke of the fuzz targets, on stable: every input the long cargo-fuzz runs kept
-//! (fuzz/corpus, fuzz/regressions) replayed through the same properties. The stripper: no
-//! panic, the same output at any chunking, the input unchanged when no rule fired. Rule files
-//! and lists: parse or fail, never panic. (The libFuzzer runs themselves: fuzz/README.md.)
+//! CI's smoke of the `strip` and `rules` fuzz targets, on stable: every input the long
+//! cargo-fuzz runs kept (fuzz/corpus, fuzz/regressions) replayed through the target's own code.
+//! The decoding of an input (option bytes, chunk seed) and the checks are the files the
+//! targets compile (fuzz/shared/), so what is replayed here is what was fuzzed. (The libFuzzer
+//! runs themselves: fuzz/README.md.)
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use trackstrip::policy::PageContext;
-use trackstrip::policy::RequestKind;
-use trackstrip::rules::{ListSet, RuleFile, RuleKind, Rules};
-use trackstrip::strip::{StripOptions, Stripper, strip_bytes};
 
-fn inputs(dirs: &[&str]) -> Vec<PathBuf> {
+#[path = "../fuzz/shared/rules.rs"]
+mod rules_input;
+#[path = "../fuzz/shared/strip.rs"]
+mod strip_input;
+
+fn inputs(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut files: Vec<PathBuf> = dirs
+    let mut files: Vec<PathBuf> = ["corpus", "regressions"]
         .iter()
-        .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
+        .filter_map(|d| std::fs::read_dir(root.join(d).join(target)).ok())
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
@@ -23,47 +25,63 @@ fn inputs(dirs: &[&str]) -> Vec<PathBuf> {
     files
 }
 
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default()
+}
+
 #[test]
 fn the_stripper_holds_on_every_kept_fuzz_input() {
-    let rules = Arc::new(Rules::bundled().unwrap());
-    let files = inputs(&["corpus/strip", "regressions/strip"]);
+    let files = inputs("strip");
     assert!(files.len() > 100, "the kept corpus is in the repository ({} inputs)", files.len());
-    for (i, path) in files.iter().enumerate() {
+    let mut failures = Vec::new();
+    let mut outcomes = Vec::new();
+    for path in &files {
         let data = std::fs::read(path).unwrap();
-        // The target's first 6 bytes are options; the page is the rest.
-        let html = data.get(6..).unwrap_or_default();
-        let page = || PageContext::new("https://www.news.example/a/b?id=1").unwrap();
-        let (whole, done) = strip_bytes(rules.clone(), page(), StripOptions::with_lines(), html);
-        let size = 1 + (i * 7919) % 97;
-        let mut s = Stripper::new(rules.clone(), page(), StripOptions::with_lines());
-        let mut chunked = Vec::new();
-        for chunk in html.chunks(size) {
-            chunked.extend_from_slice(&s.write(chunk));
-        }
-        let out = s.finish();
-        chunked.extend_from_slice(&out.tail);
-        if done.bailed_out.is_none() && out.bailed_out.is_none() {
-            assert!(whole == chunked, "{}: chunks of {size} give other bytes", path.display());
-        }
-        if done.events.is_empty() && done.bailed_out.is_none() {
-            assert!(whole == html, "{}: no rule fired but the page changed", path.display());
+        match catch_unwind(AssertUnwindSafe(|| strip_input::check(&data))) {
+            Ok(Ok(Some(outcome))) => outcomes.push(outcome),
+            Ok(Ok(None)) => {}
+            Ok(Err(why)) => failures.push(format!("{}: {why}", path.display())),
+            Err(p) => failures.push(format!("{}: PANIC: {}", path.display(), panic_text(&*p))),
         }
     }
+    assert!(failures.is_empty(), "{} of {} inputs failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+
+    // The replay decodes the option bytes: each option is on in some inputs and off in others.
+    let on = |bit: u16| outcomes.iter().filter(|o| o.flags & (1 << bit) != 0).count();
+    for bit in 0..12 {
+        let n = on(bit);
+        assert!(0 < n && n < outcomes.len(), "option bit {bit} is set in {n} of {} inputs", outcomes.len());
+    }
+    let with_events = outcomes.iter().filter(|o| o.events > 0).count();
+    let bailed = outcomes.iter().filter(|o| o.bailed_out).count();
+    eprintln!(
+        "strip: {} inputs ({} too short), {} report-only, {} with a 4 KiB memory limit ({bailed} bailed out), \
+         {with_events} where a rule fired",
+        outcomes.len(),
+        files.len() - outcomes.len(),
+        on(0),
+        on(6),
+    );
+    assert!(with_events > 0, "some inputs make rules fire");
 }
 
 #[test]
 fn rule_files_and_lists_from_kept_fuzz_inputs_parse_or_fail_cleanly() {
-    let files = inputs(&["corpus/rules", "regressions/rules"]);
+    let files = inputs("rules");
     assert!(files.len() > 100, "the kept corpus is in the repository ({} inputs)", files.len());
-    let mut parsed = 0;
+    let mut failures = Vec::new();
+    let (mut parsed, mut lists) = (0, 0);
     for path in &files {
-        let Ok(text) = std::fs::read_to_string(path) else { continue };
-        for kind in RuleKind::ALL {
-            let file = RuleFile { name: format!("fuzz-{}", kind.file_name()), kind, text: text.clone() };
-            parsed += usize::from(Rules::from_files(&[file], None).is_ok());
+        let data = std::fs::read(path).unwrap();
+        match catch_unwind(AssertUnwindSafe(|| rules_input::check(&data))) {
+            Ok(outcome) => {
+                parsed += usize::from(outcome.parsed > 0);
+                lists += usize::from(outcome.list);
+            }
+            Err(p) => failures.push(format!("{}: PANIC: {}", path.display(), panic_text(&*p))),
         }
-        let list = ListSet::from_texts(vec![("fuzz.txt".to_string(), text)]);
-        let _ = list.check_urls("https://ads.example/p.gif", "https://www.news.example/", RequestKind::Image);
     }
-    assert!(parsed > 0, "some inputs are valid rule files");
+    assert!(failures.is_empty(), "{} of {} inputs failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    eprintln!("rules: {} inputs, {parsed} parse as some rule file, {lists} build rules as a list", files.len());
+    assert!(parsed > 0 && lists > 0, "some inputs are valid rule files, some valid lists");
 }

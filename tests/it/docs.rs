@@ -12,6 +12,8 @@ use std::process::Command;
 const OTHER_PROGRAMS_FLAGS: &[&str] = &[
     "--release",             // cargo build / run / test
     "--test",                // cargo test
+    "--tests",               // cargo test
+    "--ignored",             // cargo test (libtest)
     "--bench",               // cargo bench
     "--profile",             // cargo build
     "--all",                 // cargo fmt
