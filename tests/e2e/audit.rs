@@ -186,11 +186,15 @@ async fn trackers_loaded_at_run_time_are_reported_and_compare_shows_them_gone() 
 
     // Many pages: one report each plus an aggregate; a second run resumes (loads nothing).
     let list = world.dir.path().join("urls.txt");
-    std::fs::write(&list, format!("# pages\n{url}\n")).unwrap();
+    std::fs::write(&list, format!("# pages\n{url}\n{url}?again=1\n")).unwrap();
     let out = world.dir.path().join("reports");
     let many = ["--urls", list.to_str().unwrap(), "--out-dir", out.to_str().unwrap()];
-    let (code, table, _) = run(&many).await.unwrap();
+    // One page at a time (--jobs 1): both pages are reported all the same.
+    let (code, table, _) = run(&[&many[..], &["--jobs", "1"]].concat()).await.unwrap();
     assert_eq!(code, 1);
+    let aggregate: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("aggregate.json")).unwrap()).unwrap();
+    assert_eq!((aggregate["pages"].as_u64(), aggregate["pages_failed"].as_u64()), (Some(2), Some(0)), "{aggregate}");
     assert!(table.contains("Google") && table.contains("Hotjar"), "aggregate table: {table}");
     let names: Vec<String> =
         std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();

@@ -5,7 +5,7 @@
 
 use crate::proxy_support::{Origin, html, install_crypto};
 use crate::serve_cli::Served;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

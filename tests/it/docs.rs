@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Flags of other programs that the docs quote, each with the program it belongs to. A flag
 /// written in the docs that is neither trackstrip's nor listed here fails the test.

@@ -6,7 +6,7 @@ use crate::proxy_support::{Origin, channel_body, eventually, html, install_crypt
 use crate::serve_cli::Served;
 use bytes::Bytes;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 

@@ -4,7 +4,6 @@
 use crate::proxy_support::{Origin, full, install_crypto};
 use crate::serve_cli::Served;
 use hyper::Response;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

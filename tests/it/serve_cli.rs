@@ -14,7 +14,7 @@ pub struct Served {
     pub admin: Option<String>,
     pub stderr: Arc<Mutex<Vec<String>>>,
     /// Its own CA and data directories (unless the test chose them), removed with it.
-    pub dirs: tempfile::TempDir,
+    _dirs: tempfile::TempDir,
 }
 
 impl Served {
@@ -79,7 +79,7 @@ impl Served {
                 keep.lock().unwrap().push(line);
             }
         });
-        Served { child, addr: addr.unwrap_or_default(), admin, stderr: log, dirs }
+        Served { child, addr: addr.unwrap_or_default(), admin, stderr: log, _dirs: dirs }
     }
 
     pub fn signal(&self, sig: &str) {
