@@ -23,6 +23,7 @@ const OTHER_PROGRAMS_FLAGS: &[&str] = &[
     "--cmd",                 // ../shared/corpus/score.py (the dev corpus scorer)
     "--smoke",               // bench/load.sh
     "--strict",              // kubernetes-validate (deploy/check.sh)
+    "--minutes",             // bench/soak.sh
 ];
 
 fn root() -> PathBuf {
