@@ -23,7 +23,7 @@ PNG of RSS and p99 over time, and these checks (exit 1 if one fails):
   - descriptors (less the upstream pool) and connections back to their pre-load values
     within 30 s of the load stopping;
   - p99 of the last 10 minutes (25% of a shorter run) within 1.5x that of the first 10
-    minutes after the warm-up;
+    minutes after the warm-up (in a run under 30 minutes, or within 5 ms of it);
   - 0 unexpected errors; the process alive; no panic in its log.
 """
 import argparse

@@ -7,6 +7,7 @@ from soak import P99_RATIO, RSS_LIMIT_MB_PER_H, log, ms, pct
 
 
 SHORT_RUN_RSS_MB = 1.0
+SHORT_RUN_P99_SLACK_S = 0.005
 
 
 def slope(points):
@@ -68,9 +69,13 @@ def check(soak, t0, rows, after):
     last = [v for t, v in lat if end - window <= t <= end]
     p_first, p_last = pct(first, 99), pct(last, 99)
     if p_first and p_last:
-        verdict("p99", p_last <= P99_RATIO * p_first,
-                "last %.0f s %.1f ms vs first %.0f s after warm-up %.1f ms: %.2fx (limit %.1fx)" % (
-                    window, ms(p_last), window, ms(p_first), p_last / p_first, P99_RATIO))
+        # A short run's windows hold ~1,000 pages each, so their p99 is a handful of requests:
+        # there a few milliseconds of scheduling noise are let through as well.
+        slack = 0.0 if minutes >= 30 else SHORT_RUN_P99_SLACK_S
+        verdict("p99", p_last <= max(P99_RATIO * p_first, p_first + slack),
+                "last %.0f s %.1f ms vs first %.0f s after warm-up %.1f ms: %.2fx (limit %.1fx%s)" % (
+                    window, ms(p_last), window, ms(p_first), p_last / p_first, P99_RATIO,
+                    ", or +%.0f ms in a run under 30 min" % (slack * 1000) if slack else ""))
     else:
         verdict("p99", False, "no pages answered in a window")
 
