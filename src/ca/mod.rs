@@ -42,10 +42,22 @@ impl LocalCa {
     /// Loads the CA from `dir`, making it first if there is none. Returns whether it was made.
     pub fn load_or_create(dir: &Path) -> Result<(LocalCa, bool), CaError> {
         match LocalCa::load(dir) {
-            Ok(ca) => Ok((ca, false)),
-            Err(CaError::Missing { .. }) => Ok((LocalCa::create(dir)?, true)),
-            Err(e) => Err(e),
+            Ok(ca) => return Ok((ca, false)),
+            Err(CaError::Missing { .. }) => {}
+            Err(e) => return Err(e),
         }
+        if let Some(ca) = LocalCa::create_new(dir)? {
+            return Ok((ca, true));
+        }
+        // Another process made one first (two first starts at once): wait for its certificate,
+        // published a moment after its key.
+        for _ in 0..100 {
+            match LocalCa::load(dir) {
+                Err(CaError::Missing { .. }) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                other => return other.map(|ca| (ca, false)),
+            }
+        }
+        LocalCa::load(dir).map(|ca| (ca, false))
     }
 
     pub fn load(dir: &Path) -> Result<LocalCa, CaError> {
@@ -70,9 +82,16 @@ impl LocalCa {
         Ok(LocalCa { dir: dir.to_path_buf(), cert_pem, cert_der, issuer })
     }
 
-    /// Makes a new CA: ECDSA P-256, valid 10 years, CA:true with path length 0 (it can sign
-    /// sites, never another CA), named for trackstrip and this machine.
+    /// Makes a new CA in `dir`, which must have none (an error names the key that is there).
     pub fn create(dir: &Path) -> Result<LocalCa, CaError> {
+        LocalCa::create_new(dir)?
+            .ok_or_else(|| CaError::Io { path: dir.join(CA_KEY), source: std::io::ErrorKind::AlreadyExists.into() })
+    }
+
+    /// Makes a new CA: ECDSA P-256, valid 10 years, CA:true with path length 0 (it can sign
+    /// sites, never another CA), named for trackstrip and this machine. None if another
+    /// process published one in `dir` first.
+    fn create_new(dir: &Path) -> Result<Option<LocalCa>, CaError> {
         let invalid = |reason: String| CaError::Invalid { path: dir.join(CA_CERT), what: "new CA", reason };
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| invalid(e.to_string()))?;
         let mut params = CertificateParams::default();
@@ -87,8 +106,10 @@ impl LocalCa {
         params.not_before = now - time::Duration::days(1);
         params.not_after = now + time::Duration::days(3650);
         let cert = params.self_signed(&key).map_err(|e| invalid(e.to_string()))?;
-        files::write(dir, &cert.pem(), &key.serialize_pem())?;
-        LocalCa::load(dir)
+        if !files::write(dir, &cert.pem(), &key.serialize_pem())? {
+            return Ok(None);
+        }
+        LocalCa::load(dir).map(Some)
     }
 
     pub fn cert_path(&self) -> PathBuf {
@@ -114,4 +135,34 @@ fn machine_name() -> String {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "this machine".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Several first starts at once in one empty directory: one makes the CA, every other one
+    /// waits for it and loads it; nobody fails, and they all hold the same certificate.
+    #[test]
+    fn first_starts_at_once_share_one_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca");
+        let results: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| LocalCa::load_or_create(&path))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let made = results.iter().filter(|r| matches!(r, Ok((_, true)))).count();
+        assert_eq!(
+            made,
+            1,
+            "one made it: {:?}",
+            results.iter().map(|r| r.as_ref().map(|x| x.1).map_err(|e| e.to_string())).collect::<Vec<_>>()
+        );
+        let certs: std::collections::BTreeSet<_> =
+            results.into_iter().map(|r| r.expect("every start gets the CA").0.cert_pem).collect();
+        assert_eq!(certs.len(), 1, "the same CA for all");
+        let left: Vec<_> = std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 2, "no temporary files left: {left:?}");
+        assert!(LocalCa::create(&path).is_err(), "create refuses a directory that has a CA");
+    }
 }
