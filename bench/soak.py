@@ -113,8 +113,13 @@ class Soak:
     # ---- setup ---------------------------------------------------------------------------
 
     def setup(self):
-        make_origin_ca(self.work)
         w = lambda name: os.path.join(self.work, name)  # noqa: E731
+        # An --out directory used before: its port files and CAs are the last run's.
+        for stale in ("origin.port", "origin.tls.port"):
+            if os.path.exists(w(stale)):
+                os.remove(w(stale))
+        shutil.rmtree(w("ca"), ignore_errors=True)
+        make_origin_ca(self.work)
         self.origin = start([sys.executable, os.path.join(HERE, "origin.py"), "--port-file", w("origin.port"),
                              "--tls-cert", w("leaf.pem"), "--tls-key", w("leaf.key"),
                              "--tls-port-file", w("origin.tls.port"),
@@ -212,7 +217,8 @@ class Soak:
                 return
             return self.error(kind, "%s %s: %r" % (kind, page, e))
         if kind == "reset":
-            return self.error(kind, "a reset origin's page came back whole (%d bytes)" % len(body))
+            return self.error(kind, "a reset origin's page came back whole: status %d, %d bytes" % (
+                resp.status, len(body)))
         if resp.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         end = b"<!-- END-OF-PAGE -->" if page.startswith("/page") or kind == "slow" else b"</html>"
