@@ -76,7 +76,7 @@ pub async fn serve(
     let mut state = ProxyState::new(config, rules, telemetry)?;
     let mut listeners = Vec::new();
     for &addr in &state.config.listen {
-        let l = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let l = bind(addr, &state.config.listen).map_err(|source| ServeError::Bind { addr, source })?;
         let bound = l.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         listeners.push((l, bound));
     }
@@ -94,6 +94,27 @@ pub async fn serve(
         })
         .collect();
     Ok(Listening { addrs, state, stop, tasks })
+}
+
+/// Binds `addr` as tokio would (SO_REUSEADDR, a backlog of 1024), except that an IPv6
+/// wildcard listed beside the IPv4 wildcard on the same port is made IPv6-only: Linux's default
+/// dual-stack socket would take the IPv4 port too, and the second bind would fail. `[::]`
+/// alone stays dual-stack.
+fn bind(addr: SocketAddr, all: &[SocketAddr]) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let wildcard = |a: &SocketAddr| a.ip().is_unspecified() && a.port() == addr.port();
+    let beside_v4 =
+        addr.is_ipv6() && wildcard(&addr) && addr.port() != 0 && all.iter().any(|a| a.is_ipv4() && wildcard(a));
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    if beside_v4 {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    TcpListener::from_std(socket.into())
 }
 
 impl ProxyState {

@@ -100,3 +100,24 @@ async fn the_proxy_listens_on_ipv6_loopback() {
     let body = proxy.client().get(origin.url("/")).send().await.unwrap().text().await.unwrap();
     assert_eq!(body, "<p>v6</p>");
 }
+
+/// `0.0.0.0:P` and `[::]:P` together: the IPv6 wildcard is made IPv6-only, so both bind (a
+/// dual-stack `[::]` would hold the IPv4 port too), and each family reaches the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_wildcards_on_one_port_bind_side_by_side() {
+    let origin = Origin::start(|_| async { html("<p>both</p>") }).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let proxy = Proxy::start(|c| {
+        c.listen = vec![format!("0.0.0.0:{port}").parse().unwrap(), format!("[::]:{port}").parse().unwrap()];
+    })
+    .await;
+    assert_eq!(proxy.listening.addrs.len(), 2);
+    for via in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let client = reqwest::Client::builder()
+            .proxy(reqwest::Proxy::all(format!("http://{via}")).unwrap())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        assert_eq!(client.get(origin.url("/")).send().await.unwrap().text().await.unwrap(), "<p>both</p>", "{via}");
+    }
+}
