@@ -73,7 +73,7 @@ pub fn strip_body(
     done: impl FnOnce(Outcome, Transfer) + Send + 'static,
 ) -> http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError> {
     // Nothing to decode: strip inside the body's own polls (see `inline.rs`).
-    if spec.coding == Coding::Identity && head.bytes.is_empty() && head.failure.is_none() && !head.ended {
+    if spec.coding == Coding::Identity && head.is_none() {
         return super::inline::InlineStrip::new(upstream, spec, done).boxed_unsync();
     }
     let (tx, rx) = mpsc::channel(4);

@@ -54,6 +54,11 @@ impl Head {
         Head { bytes: Bytes::new(), ended: false, failure: None }
     }
 
+    /// Nothing was read: the body is untouched.
+    pub fn is_none(&self) -> bool {
+        self.bytes.is_empty() && !self.ended && self.failure.is_none()
+    }
+
     /// The whole body unchanged: these bytes, then the rest of `body` (or the failure).
     pub fn then(self, body: Incoming) -> UnsyncBoxBody<Bytes, BoxError> {
         let rest = (!self.ended).then_some(body);
@@ -70,13 +75,13 @@ impl Head {
 }
 
 /// The `trackstrip_passthrough_total` reason for a body that is not in its declared coding.
-pub fn reason(coding: &str) -> &'static str {
+pub fn reason(coding: Coding) -> &'static str {
     match coding {
-        "gzip" => "not_gzip",
-        "deflate" => "not_deflate",
-        "br" => "not_br",
-        "zstd" => "not_zstd",
-        _ => "not_as_declared",
+        Coding::Gzip => "not_gzip",
+        Coding::Deflate => "not_deflate",
+        Coding::Brotli => "not_br",
+        Coding::Zstd => "not_zstd",
+        Coding::Identity => "not_identity", // never: an identity body is not probed
     }
 }
 

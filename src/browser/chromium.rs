@@ -42,6 +42,26 @@ pub fn find(given: Option<&Path>) -> Result<PathBuf, BrowserError> {
         .ok_or(BrowserError::NotFound)
 }
 
+/// The browser's own traffic, off, so that a record holds only the page's: updates, network
+/// time, safe browsing, variations, optimization hints, domain reliability, crash reports.
+pub const BACKGROUND_OFF: &[&str] = &[
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--safebrowsing-disable-auto-update",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-field-trial-config",
+    "--disable-breakpad",
+    "--metrics-recording-only",
+    "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,OptimizationGuideModelDownloading,\
+     OptimizationHintsFetching,OptimizationTargetPrediction,Translate,MediaRouter,DialMediaRouteProvider,\
+     AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+];
+
 /// What the browser showed.
 pub struct Shown {
     pub dom: String,
@@ -67,23 +87,6 @@ impl Launch<'_> {
             "--disable-gpu",
             "--no-first-run",
             "--no-default-browser-check",
-            // The browser's own traffic stays off the record: updates, network time, safe
-            // browsing, variations, optimization hints, domain reliability, crash reports.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-domain-reliability",
-            "--disable-client-side-phishing-detection",
-            "--safebrowsing-disable-auto-update",
-            "--disable-default-apps",
-            "--disable-extensions",
-            "--disable-component-extensions-with-background-pages",
-            "--disable-field-trial-config",
-            "--disable-breakpad",
-            "--metrics-recording-only",
-            "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,OptimizationGuideModelDownloading,\
-             OptimizationHintsFetching,OptimizationTargetPrediction,Translate,MediaRouter,DialMediaRouteProvider,\
-             AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
             "--disable-dev-shm-usage",
             "--enable-logging=stderr",
             "--v=0",
@@ -92,6 +95,7 @@ impl Launch<'_> {
             "--proxy-bypass-list=<-loopback>",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         ])
+        .args(BACKGROUND_OFF)
         .arg(format!("--proxy-server=http://{}", self.proxy))
         .arg(format!("--ignore-certificate-errors-spki-list={}", self.spki))
         .arg(format!("--user-data-dir={}", profile.path().display()))

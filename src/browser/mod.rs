@@ -10,7 +10,7 @@ pub mod report_html;
 mod report_table;
 mod session;
 
-pub use chromium::{BrowserError, find as find_browser, visible_text};
+pub use chromium::{BACKGROUND_OFF, BrowserError, find as find_browser, visible_text};
 pub use model::{PageAudit, PageLoad, Request, SCHEMA, Verdict};
 pub use session::{SessionError, Setup};
 

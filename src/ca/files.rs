@@ -50,41 +50,32 @@ fn check_private(_key: &Path) -> Result<(), CaError> {
 }
 
 /// Writes a new CA: the directory 0700, the key 0600 (created so, never widened), the cert 0644.
-/// Both are written under temporary names first, then published: the key by a hard link, which
-/// fails if another process published one first (`Ok(false)`: use theirs), then the cert by a
-/// rename. A reader sees no CA, a key alone (no CA yet), or both whole; never half a file.
+/// Both are written to temporary files first, then published: the key without clobbering (a
+/// link, which fails if another process published one first: `Ok(false)`, use theirs), then
+/// the cert by a rename. A reader sees no CA, a key alone (no CA yet), or both whole.
 pub fn write(dir: &Path, cert_pem: &str, key_pem: &str) -> Result<bool, CaError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-        opts.mode(0o600);
     }
-    let tag = format!(".new-{}-{:x}", std::process::id(), rand_tag());
     let (key, cert) = (dir.join(CA_KEY), dir.join(CA_CERT));
-    let (tmp_key, tmp_cert) = (dir.join(format!("{CA_KEY}{tag}")), dir.join(format!("{CA_CERT}{tag}")));
-    let written = (|| {
-        let mut f = opts.open(&tmp_key).map_err(io(&tmp_key))?;
-        f.write_all(key_pem.as_bytes()).and_then(|_| f.sync_all()).map_err(io(&tmp_key))?;
-        std::fs::write(&tmp_cert, cert_pem).map_err(io(&tmp_cert))?;
-        match std::fs::hard_link(&tmp_key, &key) {
-            Ok(()) => std::fs::rename(&tmp_cert, &cert).map(|_| true).map_err(io(&cert)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(io(&key)(e)),
-        }
-    })();
-    let _ = std::fs::remove_file(&tmp_key);
-    let _ = std::fs::remove_file(&tmp_cert);
-    written
-}
-
-/// A few random bits for temporary names (several threads of one process may race too).
-fn rand_tag() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    h.finish()
+    // tempfile makes its files 0600.
+    let mut tmp_key = tempfile::Builder::new().prefix(".new-key").tempfile_in(dir).map_err(io(dir))?;
+    tmp_key.write_all(key_pem.as_bytes()).and_then(|_| tmp_key.as_file().sync_all()).map_err(io(&key))?;
+    let mut tmp_cert = tempfile::Builder::new().prefix(".new-cert").tempfile_in(dir).map_err(io(dir))?;
+    tmp_cert.write_all(cert_pem.as_bytes()).map_err(io(&cert))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp_cert.path(), std::fs::Permissions::from_mode(0o644)).map_err(io(&cert))?;
+    }
+    match tmp_key.persist_noclobber(&key) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(io(&key)(e.error)),
+    }
+    tmp_cert.persist(&cert).map_err(|e| io(&cert)(e.error))?;
+    Ok(true)
 }

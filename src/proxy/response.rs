@@ -58,19 +58,22 @@ pub async fn respond(
             return Response::from_parts(parts, Metered::wrap(body, record));
         }
     };
+    // A coded body must show it is in its coding before the head goes out (`probe.rs`).
     let mut body = body;
-    let head = match coding {
-        Coding::Identity => Head::none(),
-        _ => probe::read_head(&mut body, state.config.body_idle_timeout).await,
+    let head = if coding == Coding::Identity {
+        Head::none()
+    } else {
+        let head = probe::read_head(&mut body, state.config.body_idle_timeout).await;
+        if !probe::decodes(coding, &head.bytes).await {
+            let why = format!("passthrough: declared {}, body is not", coding.as_str());
+            tracing::warn!(page = %record.url, "{why}");
+            record.telemetry().passthrough(probe::reason(coding));
+            record.action = Action::Pass;
+            record.detail = Some(why);
+            return Response::from_parts(parts, Metered::wrap(head.then(body), record));
+        }
+        head
     };
-    if !probe::decodes(coding, &head.bytes).await {
-        let coding = coding.as_str();
-        tracing::warn!(page = %record.url, "passthrough: declared {coding}, body is not");
-        record.telemetry().passthrough(probe::reason(coding));
-        record.action = Action::Pass;
-        record.detail = Some(format!("passthrough: declared {coding}, body is not"));
-        return Response::from_parts(parts, Metered::wrap(head.then(body), record));
-    }
     prepare_for_rewrite(&mut parts.headers);
     if state.config.header {
         parts.headers.insert("x-trackstrip", HeaderValue::from_static("stripping"));

@@ -32,30 +32,14 @@ fn flags(sinks: &Sinks, proxy: Option<&str>, trusted: &[&str]) -> Vec<String> {
         format!("--ignore-certificate-errors-spki-list={}", trusted.join(",")),
         "--window-size=1280,1000".to_string(),
     ];
-    // The browser's own traffic off, as `trackstrip audit --browser` has it (browser::headless
-    // has the rest): network time, variations, optimization hints, domain reliability... What
-    // no flag turns off is named in leaks::CHROMIUM_OWN and has a sink of its own.
-    f.extend(BACKGROUND_OFF.map(String::from));
+    // The browser's own traffic off, with the flags `trackstrip audit --browser` uses. What no
+    // flag turns off is named in leaks::CHROMIUM_OWN and has a sink of its own.
+    f.extend(trackstrip::browser::BACKGROUND_OFF.iter().map(|s| s.to_string()));
     if let Some(p) = proxy {
         f.push(format!("--proxy-server=http://{p}"));
     }
     f
 }
-
-const BACKGROUND_OFF: [&str; 10] = [
-    "--no-default-browser-check",
-    "--disable-domain-reliability",
-    "--disable-client-side-phishing-detection",
-    "--safebrowsing-disable-auto-update",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--disable-component-extensions-with-background-pages",
-    "--disable-field-trial-config",
-    "--metrics-recording-only",
-    "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,OptimizationGuideModelDownloading,\
-     OptimizationHintsFetching,OptimizationTargetPrediction,Translate,MediaRouter,DialMediaRouteProvider,\
-     AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
-];
 
 /// Loads `url`, then waits for the sinks to finish with everything sent to them.
 async fn load(url: String, flags: Vec<String>, sinks: &Sinks) -> Load {

@@ -104,6 +104,8 @@ async fn every_content_encoding_round_trips() {
         let body = decode(coding, &resp.bytes().await.unwrap()).await;
         assert!(body == want, "{coding}: the decoded page is the stripped page");
     }
+    // Each passed the encoding probe (`passthrough.rs` has the bodies that don't).
+    assert!(!proxy.telemetry().render().contains("trackstrip_passthrough_total{"), "no passthrough counted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
